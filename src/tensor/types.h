@@ -1,0 +1,59 @@
+// The table of tensor element types (ggml type ids as stored in GGUF) and the
+// scalar reference routines every faster kernel is tested against.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace edgelm {
+
+enum class GgmlType : uint32_t {
+  F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
+  Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15,
+  IQ4_NL = 20, IQ4_XS = 23, I8 = 24, I16 = 25, I32 = 26, I64 = 27, F64 = 28,
+  BF16 = 30, MXFP4 = 39,
+};
+
+struct TypeTraits {
+  const char* name;      // "Q4_K", as llama.cpp spells it
+  int block_elems;       // elements per block (1 for scalar types)
+  int block_bytes;       // bytes per block
+  bool can_dequantize;   // dequantize_row() supports it
+};
+
+// Traits of a ggml type id as read from a file; nullptr for ids that are unknown,
+// removed (4, 5, 31-33, 36-38) or otherwise not supported by edgelm.
+const TypeTraits* type_traits(uint32_t type_id);
+const TypeTraits& type_traits(GgmlType type);   // for known-good types
+std::string type_name(uint32_t type_id);        // "Q4_K" or "type#31"
+bool parse_type_name(const std::string& name, GgmlType* out);  // "q4_k" / "Q4_K"
+
+// Bytes of a row of n elements; n must be a multiple of the block size.
+size_t row_bytes(GgmlType type, int64_t n);
+
+// Decode n elements (a whole number of blocks) to float32.
+void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n);
+
+// Reference encoders (bit-exact with ggml's *_ref quantizers) for
+// F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, Q8_K (and any others implemented);
+// returns false when `type` has no encoder. n is a multiple of the block size.
+bool quantize_row(GgmlType type, const float* src, void* dst, int64_t n);
+
+// The type the activation row is converted to before an integer/half dot
+// product with a weight row of `weight` type (ggml's vec_dot_type):
+// F32->F32, F16->F16, BF16->BF16, Q4_0/Q5_0/Q8_0/IQ4_NL->Q8_0, Q4_1/Q5_1->Q8_1,
+// K-quants and IQ4_XS->Q8_K.
+GgmlType vec_dot_type(GgmlType weight);
+
+// Scalar reference dot product of one weight row with one activation row
+// already converted to vec_dot_type(weight_type); n elements.
+float vec_dot_ref(GgmlType weight_type, const void* weight_row,
+                  const void* act_row, int64_t n);
+
+// Half-precision helpers (exact, round-to-nearest-even on encode).
+float fp16_to_fp32(uint16_t h);
+uint16_t fp32_to_fp16(float f);
+float bf16_to_fp32(uint16_t h);
+uint16_t fp32_to_bf16(float f);
+
+}  // namespace edgelm
