@@ -1,0 +1,10 @@
+#include "edgelm/error.h"
+#include "models/model.h"
+
+namespace edgelm::models {
+
+std::unique_ptr<Model> load_gemma3(std::unique_ptr<gguf::File>) {
+  throw Error("architecture 'gemma3' is not implemented yet");
+}
+
+}  // namespace edgelm::models

@@ -1,0 +1,35 @@
+// The plain pre-norm transformer (Llama 2/3); Qwen3 is the same network with
+// per-head Q/K norms and NEOX rotation, so it reuses this class.
+#pragma once
+#include <vector>
+
+#include "models/blocks.h"
+
+namespace edgelm::models {
+
+class LlamaModel : public Model {
+ public:
+  struct Options {
+    bool qk_norm = false;                       // Qwen3: per-head RMS norm of Q and K
+    kernels::RopeMode rope_mode = kernels::RopeMode::Normal;
+  };
+  LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch, Options options);
+
+  std::vector<memory::LayerMemorySpec> memory_specs() const override;
+  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
+               float* logits, bool all_logits) const override;
+
+ private:
+  struct Layer {
+    const float* attn_norm = nullptr;
+    AttentionLayer attn;
+    const float* ffn_norm = nullptr;
+    FfnLayer ffn;
+  };
+  kernels::MatrixView token_embd_;
+  std::vector<Layer> layers_;
+  OutputHead head_;
+  const float* rope_freqs_ = nullptr;
+};
+
+}  // namespace edgelm::models

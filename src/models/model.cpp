@@ -1,0 +1,33 @@
+#include "models/model.h"
+
+#include "edgelm/error.h"
+
+namespace edgelm::models {
+
+const char* layer_kind_name(LayerKind k) {
+  switch (k) {
+    case LayerKind::Full: return "full";
+    case LayerKind::Sliding: return "sliding";
+    case LayerKind::SharedFull: return "shared-kv full";
+    case LayerKind::SharedSliding: return "shared-kv sliding";
+    case LayerKind::Recurrent: return "recurrent";
+  }
+  return "?";
+}
+
+std::unique_ptr<Model> Model::load(const std::string& path) { return load(gguf::File::open(path)); }
+
+std::unique_ptr<Model> Model::load(std::unique_ptr<gguf::File> file) {
+  auto arch = file->get_string("general.architecture");
+  if (!arch) throw Error("missing metadata key 'general.architecture'");
+  struct Entry { const char* name; std::unique_ptr<Model> (*load)(std::unique_ptr<gguf::File>); };
+  static const Entry kArchs[] = {
+      {"llama", load_llama}, {"qwen3", load_qwen3}, {"gemma3", load_gemma3},
+      {"gemma4", load_gemma4}, {"qwen35", load_qwen35},
+  };
+  for (const Entry& e : kArchs)
+    if (*arch == e.name) return e.load(std::move(file));
+  throw Error("unknown architecture '" + *arch + "' (supported: llama, qwen3, gemma3, gemma4, qwen35)");
+}
+
+}  // namespace edgelm::models

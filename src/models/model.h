@@ -1,0 +1,83 @@
+// The architecture-independent face of a loaded model: hyperparameters, the
+// memory each layer needs, and a batched forward pass. One subclass per
+// architecture, each in its own file.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gguf/gguf.h"
+#include "kernels/attention.h"
+#include "kernels/matmul.h"
+#include "kernels/threadpool.h"
+#include "memory/state.h"
+
+namespace edgelm::models {
+
+// Per-layer kind, for reporting (inspect) and memory planning.
+enum class LayerKind { Full, Sliding, SharedFull, SharedSliding, Recurrent };
+const char* layer_kind_name(LayerKind k);
+
+struct HParams {
+  std::string arch;
+  int n_embd = 0;
+  int n_layer = 0;     // trunk layers actually run
+  int n_vocab = 0;
+  int64_t n_ctx_train = 0;
+  float eps = 1e-6f;
+  std::vector<LayerKind> layer_kinds;
+};
+
+// Scratch memory of one session's forward passes, reused across calls so that
+// steady-state decoding does not allocate.
+class ForwardContext {
+ public:
+  enum Buf { X, H, Q, K, V, Gate, Att, Out, FfnGate, FfnUp, Tmp, Tmp2, Logits, kNumBufs };
+  explicit ForwardContext(int n_threads) : pool(n_threads) {}
+  float* buf(Buf b, size_t n) {
+    if (bufs_[b].size() < n) bufs_[b].resize(n);
+    return bufs_[b].data();
+  }
+  ThreadPool pool;
+  kernels::MatmulScratch mm;
+  kernels::AttentionScratch att;
+  std::vector<float> rope_cs;
+
+ private:
+  std::vector<float> bufs_[kNumBufs];
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  const HParams& hparams() const { return hp_; }
+  const gguf::File& file() const { return *file_; }
+  uint64_t weight_bytes() const { return weight_bytes_; }
+
+  virtual std::vector<memory::LayerMemorySpec> memory_specs() const = 0;
+
+  // Runs tokens[0..n) at positions state.n_past() ... and advances the state.
+  // Writes n_vocab logits for the last token, or for every token when
+  // all_logits is set (row-major [n][n_vocab]).
+  virtual void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
+                       float* logits, bool all_logits) const = 0;
+
+  // Opens a GGUF file and builds the model for its architecture.
+  static std::unique_ptr<Model> load(const std::string& path);
+  static std::unique_ptr<Model> load(std::unique_ptr<gguf::File> file);
+
+ protected:
+  std::unique_ptr<gguf::File> file_;
+  HParams hp_;
+  uint64_t weight_bytes_ = 0;
+};
+
+// Architecture constructors (one per file).
+std::unique_ptr<Model> load_llama(std::unique_ptr<gguf::File> file);
+std::unique_ptr<Model> load_qwen3(std::unique_ptr<gguf::File> file);
+std::unique_ptr<Model> load_gemma3(std::unique_ptr<gguf::File> file);
+std::unique_ptr<Model> load_gemma4(std::unique_ptr<gguf::File> file);
+std::unique_ptr<Model> load_qwen35(std::unique_ptr<gguf::File> file);
+
+}  // namespace edgelm::models

@@ -1,0 +1,53 @@
+// What `edgelm synth` writes for one architecture and preset: metadata and
+// the list of tensors with their shapes and roles. The roles decide the
+// storage type (FORMATS.md §2.8) and the random initialisation.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gguf/gguf.h"
+
+namespace edgelm::models::synth {
+
+enum class Role {
+  Norm,          // 1-D, F32, values near 1
+  Vector,        // other 1-D F32 data (biases, SSM vectors): small values
+  Matrix,        // a quantizable weight matrix
+  AttnV,         // attn_v / attn_qkv: gets more bits in Q4_K_M
+  FfnDown,       // ffn_down: gets more bits in Q4_K_M
+  Embedding,     // token embedding (tied head): Q6_K in quantized mixes
+  KeepF32Matrix, // matrices llama-quantize never quantizes (e.g. conv kernels)
+  KeepHalfMatrix // matrices kept in the source half type (per_layer_model_proj)
+};
+
+struct TensorPlan {
+  std::string name;
+  std::vector<int64_t> ne;
+  Role role = Role::Matrix;
+  float scale = 1.0f;       // standard deviation (or value offset for Norm)
+  float offset = 0.0f;      // added to every value (norms: 1, SSM A: negative)
+};
+
+struct VocabPlan {
+  std::string model = "llama";      // tokenizer.ggml.model
+  int n_vocab = 512;
+};
+
+struct Plan {
+  std::string arch;
+  std::string name;
+  VocabPlan vocab;
+  std::function<void(gguf::Writer&)> metadata;   // architecture keys
+  std::vector<TensorPlan> tensors;
+};
+
+// Builds the plan, or throws edgelm::Error for an unknown arch/preset.
+Plan make_plan(const std::string& arch, const std::string& preset);
+std::vector<std::string> preset_list();
+
+// Writes tokenizer.ggml.* keys for a synthetic vocabulary.
+void write_vocab(gguf::Writer& w, const VocabPlan& vocab);
+
+}  // namespace edgelm::models::synth
