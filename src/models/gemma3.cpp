@@ -1,10 +1,126 @@
+// Gemma 3: scaled embeddings, sandwich-normed attention/GeGLU layers, a 5:1
+// interleave of sliding-window and global layers with their own RoPE bases.
+// ARCHITECTURES.md §2.3.
+#include <cmath>
+
 #include "edgelm/error.h"
-#include "models/model.h"
+#include "models/gemma_layer.h"
 
 namespace edgelm::models {
+namespace {
 
-std::unique_ptr<Model> load_gemma3(std::unique_ptr<gguf::File>) {
-  throw Error("architecture 'gemma3' is not implemented yet");
+class Gemma3Model : public Model {
+ public:
+  explicit Gemma3Model(std::unique_ptr<gguf::File> file);
+  std::vector<memory::LayerMemorySpec> memory_specs() const override;
+  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
+               bool all_logits) const override;
+
+ private:
+  // Layer i slides iff i mod P < P-1 (pattern key absent: P = 6).
+  static std::vector<bool> sliding_layers(const Metadata& meta, int n_layer);
+
+  kernels::MatrixView token_embd_;
+  std::vector<GemmaLayer> layers_;
+  OutputHead head_;
+};
+
+std::vector<bool> Gemma3Model::sliding_layers(const Metadata& meta, int n_layer) {
+  std::vector<bool> sliding(n_layer, false);
+  if (meta.opt_int("attention.sliding_window", 0) <= 0) return sliding;
+  const gguf::Value* v = meta.file().find(meta.key("attention.sliding_window_pattern"));
+  if (v && v->is_array()) return meta.per_layer_bool("attention.sliding_window_pattern", n_layer);
+  const int64_t period = meta.opt_int("attention.sliding_window_pattern", 6);
+  if (period <= 0) throw Error("'" + meta.key("attention.sliding_window_pattern") + "' must be positive");
+  for (int i = 0; i < n_layer; ++i) sliding[i] = i % period < period - 1;
+  return sliding;
+}
+
+Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
+  file_ = std::move(file);
+  Metadata meta(*file_, "gemma3");
+  Weights w(*file_);
+  hp_.arch = "gemma3";
+  hp_.n_embd = static_cast<int>(meta.req_int("embedding_length"));
+  hp_.n_layer = static_cast<int>(meta.req_int("block_count"));
+  hp_.n_ctx_train = meta.req_int("context_length");
+  hp_.eps = meta.req_float("attention.layer_norm_rms_epsilon");
+  hp_.n_vocab = read_vocab_size(*file_);
+  if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_layer > 1024) throw Error("implausible model dimensions in 'gemma3.*'");
+  const int E = hp_.n_embd;
+  const auto n_head = meta.per_layer_int("attention.head_count", hp_.n_layer, std::nullopt);
+  const auto n_head_kv = meta.per_layer_int("attention.head_count_kv", hp_.n_layer, n_head[0]);
+  const auto n_ff = meta.per_layer_int("feed_forward_length", hp_.n_layer, std::nullopt);
+  const int D = static_cast<int>(meta.opt_int("attention.key_length", E / n_head[0]));
+  const int window = static_cast<int>(meta.opt_int("attention.sliding_window", 0));
+  const std::vector<bool> sliding = sliding_layers(meta, hp_.n_layer);
+  // HF's query_pre_attn_scalar: head dim, except the 62-layer 27B uses E/H.
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hp_.n_layer == 62 ? E / n_head[0] : D));
+
+  kernels::RopeParams rope_global;
+  rope_global.n_rot = D;
+  rope_global.mode = kernels::RopeMode::Neox;
+  rope_global.freq_base = meta.opt_float("rope.freq_base", 10000.0f);
+  rope_global.freq_scale = read_rope_freq_scale(meta);
+  kernels::RopeParams rope_local = rope_global;
+  rope_local.freq_base = meta.opt_float("rope.freq_base_swa", 10000.0f);
+  rope_local.freq_scale = 1.0f;
+
+  token_embd_ = w.matrix("token_embd.weight", E, hp_.n_vocab);
+  layers_.resize(hp_.n_layer);
+  for (int i = 0; i < hp_.n_layer; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    const int H = static_cast<int>(n_head[i]), Hkv = static_cast<int>(n_head_kv[i]);
+    if (H <= 0 || Hkv <= 0 || H % Hkv != 0) throw Error("invalid head counts in layer " + std::to_string(i));
+    GemmaLayer& L = layers_[i];
+    load_gemma_layer(w, i, E, static_cast<int>(n_ff[i]), L);
+    AttentionLayer& a = L.attn;
+    a.n_head = H;
+    a.n_head_kv = Hkv;
+    a.head_dim = D;
+    a.kv_layer = i;
+    a.wq = w.matrix(p + "attn_q.weight", E, H * D);
+    a.wk = w.matrix(p + "attn_k.weight", E, Hkv * D);
+    a.wv = w.matrix(p + "attn_v.weight", E, Hkv * D);
+    a.wo = w.matrix(p + "attn_output.weight", H * D, E);
+    a.q_norm = w.vector(p + "attn_q_norm.weight", D);
+    a.k_norm = w.vector(p + "attn_k_norm.weight", D);
+    a.rope = sliding[i] ? rope_local : rope_global;
+    a.window = sliding[i] ? window : 0;
+    a.scale = scale;
+  }
+  head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
+  head_.softcap = meta.opt_float("final_logit_softcapping", 0.0f);
+  for (bool s : sliding) hp_.layer_kinds.push_back(s ? LayerKind::Sliding : LayerKind::Full);
+  weight_bytes_ = w.used_bytes();
+  auto extra = w.unused();
+  if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'gemma3'");
+}
+
+std::vector<memory::LayerMemorySpec> Gemma3Model::memory_specs() const {
+  std::vector<memory::LayerMemorySpec> specs(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
+    specs[i].n_head_kv = layers_[i].attn.n_head_kv;
+    specs[i].head_dim_k = specs[i].head_dim_v = layers_[i].attn.head_dim;
+  }
+  return specs;
+}
+
+void Gemma3Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
+                          bool all_logits) const {
+  const int E = hp_.n_embd;
+  float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
+  embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), x);
+  for (const GemmaLayer& L : layers_) gemma_layer_forward(ctx, state, L, hp_.eps, x, n, E);
+  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
+  state.advance(n);
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_gemma3(std::unique_ptr<gguf::File> file) {
+  return std::make_unique<Gemma3Model>(std::move(file));
 }
 
 }  // namespace edgelm::models

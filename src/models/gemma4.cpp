@@ -1,10 +1,218 @@
+// Gemma 4 (E2B and dense siblings): the Gemma block with a weightless V norm,
+// unscaled attention, per-type head dims and RoPE, per-layer embeddings (PLE)
+// feeding a small residual branch in every layer, KV sharing for the last
+// layers, a per-layer output scalar and final logit soft-capping.
+// ARCHITECTURES.md §2.4.
+#include <cmath>
+
 #include "edgelm/error.h"
-#include "models/model.h"
+#include "models/gemma_layer.h"
 
 namespace edgelm::models {
+namespace {
 
-std::unique_ptr<Model> load_gemma4(std::unique_ptr<gguf::File>) {
-  throw Error("architecture 'gemma4' is not implemented yet");
+class Gemma4Model : public Model {
+ public:
+  explicit Gemma4Model(std::unique_ptr<gguf::File> file);
+  std::vector<memory::LayerMemorySpec> memory_specs() const override;
+  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
+               bool all_logits) const override;
+
+ private:
+  struct Layer {
+    GemmaLayer block;
+    kernels::MatrixView ple_gate, ple_proj;   // per-layer-input branch
+    const float* ple_post_norm = nullptr;
+    float output_scale = 1.0f;
+  };
+  void load_layer(Weights& w, const Metadata& meta, int i);
+  // Per-layer inputs of every token: ple[t][layer][P].
+  void per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, const float* x0, float* ple) const;
+  void ple_branch(ForwardContext& ctx, const Layer& L, const float* ple_l, float* x, int n) const;
+
+  kernels::MatrixView token_embd_, ple_table_, ple_model_proj_;
+  const float* ple_proj_norm_ = nullptr;
+  int n_ple_ = 0;          // P: per-layer input width (0 disables PLE)
+  int first_shared_ = 0;   // layers from here on reuse an earlier layer's KV
+  std::vector<bool> sliding_;
+  std::vector<Layer> layers_;
+  OutputHead head_;
+};
+
+// HF rule: a shared layer reads the KV of the last non-shared layer of its type.
+int kv_source(const std::vector<bool>& sliding, int layer, int first_shared) {
+  if (layer < first_shared) return layer;
+  for (int j = first_shared - 1; j >= 0; --j)
+    if (sliding[j] == sliding[layer]) return j;
+  throw Error("gemma4: shared-KV layer " + std::to_string(layer) + " has no earlier layer of its type to read from");
+}
+
+Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
+  file_ = std::move(file);
+  Metadata meta(*file_, "gemma4");
+  Weights w(*file_);
+  hp_.arch = "gemma4";
+  hp_.n_embd = static_cast<int>(meta.req_int("embedding_length"));
+  hp_.n_layer = static_cast<int>(meta.req_int("block_count"));
+  hp_.n_ctx_train = meta.req_int("context_length");
+  hp_.eps = meta.req_float("attention.layer_norm_rms_epsilon");
+  hp_.n_vocab = read_vocab_size(*file_);
+  if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_layer > 1024) throw Error("implausible model dimensions in 'gemma4.*'");
+  for (int i = 0; i < hp_.n_layer; ++i)
+    if (w.has("blk." + std::to_string(i) + ".ffn_gate_inp.weight"))
+      throw Error("gemma4 mixture-of-experts models (tensor 'blk." + std::to_string(i) +
+                  ".ffn_gate_inp.weight') are not supported");
+  const int E = hp_.n_embd, L = hp_.n_layer;
+  sliding_ = meta.per_layer_bool("attention.sliding_window_pattern", L);
+  const int64_t shared = meta.opt_int("attention.shared_kv_layers", 0);
+  if (shared < 0 || shared >= L) throw Error("'gemma4.attention.shared_kv_layers' must be in [0, block_count)");
+  first_shared_ = static_cast<int>(L - shared);
+  n_ple_ = static_cast<int>(meta.req_int("embedding_length_per_layer_input"));
+  if (n_ple_ < 0 || n_ple_ > 65536) throw Error("implausible 'gemma4.embedding_length_per_layer_input'");
+
+  token_embd_ = w.matrix("token_embd.weight", E, hp_.n_vocab);
+  if (n_ple_ > 0) {
+    ple_table_ = w.matrix("per_layer_token_embd.weight", static_cast<int64_t>(n_ple_) * L, hp_.n_vocab);
+    ple_model_proj_ = w.matrix("per_layer_model_proj.weight", E, static_cast<int64_t>(n_ple_) * L);
+    ple_proj_norm_ = w.vector("per_layer_proj_norm.weight", n_ple_);
+  }
+  layers_.resize(L);
+  for (int i = 0; i < L; ++i) load_layer(w, meta, i);
+  head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
+  head_.softcap = meta.opt_float("final_logit_softcapping", 30.0f);   // llama.cpp's default when absent
+  for (int i = 0; i < L; ++i) {
+    const bool s = sliding_[i], sh = i >= first_shared_;
+    hp_.layer_kinds.push_back(sh ? (s ? LayerKind::SharedSliding : LayerKind::SharedFull)
+                                 : (s ? LayerKind::Sliding : LayerKind::Full));
+  }
+  weight_bytes_ = w.used_bytes();
+  auto extra = w.unused();
+  if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'gemma4'");
+}
+
+void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
+  const int E = hp_.n_embd, L = hp_.n_layer;
+  const std::string p = "blk." + std::to_string(i) + ".";
+  const auto n_head = meta.per_layer_int("attention.head_count", L, std::nullopt);
+  const auto n_head_kv = meta.per_layer_int("attention.head_count_kv", L, n_head[0]);
+  const auto n_ff = meta.per_layer_int("feed_forward_length", L, std::nullopt);
+  const int d_full = static_cast<int>(meta.req_int("attention.key_length"));
+  const int d_swa = static_cast<int>(meta.req_int("attention.key_length_swa"));
+  if (meta.opt_int("attention.value_length", d_full) != d_full || meta.opt_int("attention.value_length_swa", d_swa) != d_swa)
+    throw Error("gemma4: value_length must equal key_length (and the same for *_swa)");
+  const bool sliding = sliding_[i];
+  const int D = sliding ? d_swa : d_full;
+  const int H = static_cast<int>(n_head[i]), Hkv = static_cast<int>(n_head_kv[i]);
+  if (H <= 0 || Hkv <= 0 || H % Hkv != 0 || D <= 0) throw Error("invalid head counts in layer " + std::to_string(i));
+
+  Layer& layer = layers_[i];
+  load_gemma_layer(w, i, E, static_cast<int>(n_ff[i]), layer.block);
+  AttentionLayer& a = layer.block.attn;
+  a.n_head = H;
+  a.n_head_kv = Hkv;
+  a.head_dim = D;
+  a.scale = 1.0f;
+  a.window = sliding ? static_cast<int>(meta.req_int("attention.sliding_window")) : 0;
+  a.wq = w.matrix(p + "attn_q.weight", E, H * D);
+  a.wo = w.matrix(p + "attn_output.weight", H * D, E);
+  a.q_norm = w.vector(p + "attn_q_norm.weight", D);
+  a.kv_layer = kv_source(sliding_, i, first_shared_);
+  a.owns_kv = a.kv_layer == i;
+  if (a.owns_kv) {
+    a.wk = w.matrix(p + "attn_k.weight", E, Hkv * D);
+    a.wv = w.matrix(p + "attn_v.weight", E, Hkv * D);
+    a.k_norm = w.vector(p + "attn_k_norm.weight", D);
+    a.v_norm = true;
+  } else {
+    const AttentionLayer& src = layers_[a.kv_layer].block.attn;
+    if (src.head_dim != D || src.n_head_kv != Hkv)
+      throw Error("gemma4: layer " + std::to_string(i) + " cannot share the KV of layer " + std::to_string(a.kv_layer));
+    for (const char* unused : {"attn_k.weight", "attn_v.weight", "attn_k_norm.weight"}) w.skip(p + unused);
+  }
+  kernels::RopeParams& rope = a.rope;
+  rope.mode = kernels::RopeMode::Neox;
+  rope.n_rot = static_cast<int>(sliding ? meta.opt_int("rope.dimension_count_swa", D) : meta.opt_int("rope.dimension_count", D));
+  if (rope.n_rot <= 0 || rope.n_rot > D || rope.n_rot % 2) throw Error("gemma4: invalid rope dimension count for layer " + std::to_string(i));
+  rope.freq_base = sliding ? meta.opt_float("rope.freq_base_swa", 10000.0f) : meta.opt_float("rope.freq_base", 10000.0f);
+  // Full layers rotate only part of each head ("proportional" RoPE): the
+  // file's frequency factors freeze the other pairs.
+  if (!sliding) rope.freq_factors = w.opt_vector("rope_freqs.weight", rope.n_rot / 2);
+
+  if (n_ple_ > 0) {
+    layer.ple_gate = w.matrix(p + "inp_gate.weight", E, n_ple_);
+    layer.ple_proj = w.matrix(p + "proj.weight", n_ple_, E);
+    layer.ple_post_norm = w.vector(p + "post_norm.weight", E);
+  }
+  if (const float* s = w.opt_vector(p + "layer_output_scale.weight", 1)) layer.output_scale = *s;
+}
+
+std::vector<memory::LayerMemorySpec> Gemma4Model::memory_specs() const {
+  std::vector<memory::LayerMemorySpec> specs(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const AttentionLayer& a = layers_[i].block.attn;
+    if (!a.owns_kv) continue;   // reads another layer's cache: holds nothing
+    specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
+    specs[i].n_head_kv = a.n_head_kv;
+    specs[i].head_dim_k = specs[i].head_dim_v = a.head_dim;
+  }
+  return specs;
+}
+
+void Gemma4Model::per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, const float* x0,
+                                   float* ple) const {
+  const int P = n_ple_, L = hp_.n_layer, E = hp_.n_embd;
+  const int64_t width = static_cast<int64_t>(P) * L;
+  float* context_part = ctx.buf(ForwardContext::Tmp2, static_cast<size_t>(n) * width);
+  linear(ctx, ple_model_proj_, nullptr, x0, n, context_part);
+  const float s_proj = 1.0f / std::sqrt(static_cast<float>(E));
+  const float s_token = std::sqrt(static_cast<float>(P));
+  const float s_mix = 1.0f / std::sqrt(2.0f);
+  for (int t = 0; t < n; ++t) {
+    float* pc = context_part + t * width;
+    float* out = ple + t * width;
+    kernels::dequantize_rows(ple_table_, tokens[t], out);   // token-identity part
+    kernels::scale(pc, s_proj, static_cast<int>(width));
+    for (int l = 0; l < L; ++l) kernels::rms_norm(pc + l * P, ple_proj_norm_, pc + l * P, P, hp_.eps);
+    for (int64_t j = 0; j < width; ++j) out[j] = (pc[j] + out[j] * s_token) * s_mix;
+  }
+}
+
+void Gemma4Model::ple_branch(ForwardContext& ctx, const Layer& L, const float* ple, float* x, int n) const {
+  const int P = n_ple_, E = hp_.n_embd;
+  const int64_t stride = static_cast<int64_t>(P) * hp_.n_layer;
+  float* g = ctx.buf(ForwardContext::FfnGate, static_cast<size_t>(n) * P);
+  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
+  linear(ctx, L.ple_gate, nullptr, x, n, g);
+  for (int t = 0; t < n; ++t)
+    for (int j = 0; j < P; ++j) g[t * P + j] = kernels::gelu(g[t * P + j]) * ple[t * stride + j];
+  linear(ctx, L.ple_proj, nullptr, g, n, y);
+  add_normed(x, y, L.ple_post_norm, n, E, hp_.eps);
+}
+
+void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
+                          bool all_logits) const {
+  const int E = hp_.n_embd, P = n_ple_;
+  float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
+  embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), x);
+  float* ple = nullptr;
+  if (P > 0) {
+    ple = ctx.buf(ForwardContext::PerLayer, static_cast<size_t>(n) * P * hp_.n_layer);
+    per_layer_inputs(ctx, tokens, n, x, ple);
+  }
+  for (int i = 0; i < hp_.n_layer; ++i) {
+    const Layer& L = layers_[i];
+    gemma_layer_forward(ctx, state, L.block, hp_.eps, x, n, E);
+    if (P > 0) ple_branch(ctx, L, ple + static_cast<int64_t>(i) * P, x, n);
+    if (L.output_scale != 1.0f) kernels::scale(x, L.output_scale, n * E);
+  }
+  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
+  state.advance(n);
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_gemma4(std::unique_ptr<gguf::File> file) {
+  return std::make_unique<Gemma4Model>(std::move(file));
 }
 
 }  // namespace edgelm::models

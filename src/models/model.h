@@ -33,7 +33,7 @@ struct HParams {
 // steady-state decoding does not allocate.
 class ForwardContext {
  public:
-  enum Buf { X, H, Q, K, V, Gate, Att, Out, FfnGate, FfnUp, Tmp, Tmp2, Logits, kNumBufs };
+  enum Buf { X, H, Q, K, V, Gate, Att, Out, FfnGate, FfnUp, Tmp, Tmp2, PerLayer, kNumBufs };
   explicit ForwardContext(int n_threads) : pool(n_threads) {}
   float* buf(Buf b, size_t n) {
     if (bufs_[b].size() < n) bufs_[b].resize(n);
