@@ -66,19 +66,17 @@ size_t row_bytes(GgmlType type, int64_t n) {
 
 float fp16_to_fp32(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  const uint32_t exp = (h >> 10) & 0x1f;
-  uint32_t mant = h & 0x3ff;
+  const uint32_t magnitude = h & 0x7fff;
   uint32_t bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);                 // inf / nan
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);         // normal: rebias 15 -> 127
-  } else if (mant == 0) {
-    bits = sign;                                              // signed zero
+  if (magnitude >= 0x7c00) {
+    bits = sign | 0x7f800000u | ((magnitude & 0x3ff) << 13);   // inf / nan
+  } else if (magnitude >= 0x0400) {
+    bits = sign | ((magnitude << 13) + 0x38000000u);           // normal: rebias 15 -> 127
   } else {
-    int e = -1;                                               // subnormal: normalise
-    do { ++e; mant <<= 1; } while ((mant & 0x400) == 0);
-    bits = sign | ((112 - e) << 23) | ((mant & 0x3ff) << 13);
+    // zero / subnormal: mantissa · 2^-24, exact in float (at most 10 bits)
+    const float value = static_cast<float>(magnitude) * 5.9604644775390625e-8f;
+    std::memcpy(&bits, &value, 4);
+    bits |= sign;
   }
   float f;
   std::memcpy(&f, &bits, 4);

@@ -31,22 +31,31 @@ bool parse_type_name(const std::string& name, GgmlType* out);  // "q4_k" / "Q4_K
 // Bytes of a row of n elements; n must be a multiple of the block size.
 size_t row_bytes(GgmlType type, int64_t n);
 
-// Decode n elements (a whole number of blocks) to float32.
+// Decode n elements (a whole number of blocks) to float32, bit-identical to
+// ggml's dequantize_row_*. Throws edgelm::Error for types without a decoder
+// (including the activation-only Q8_1/Q8_K) or a partial block.
 void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n);
 
-// Reference encoders (bit-exact with ggml's *_ref quantizers) for
-// F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, Q8_K (and any others implemented);
-// returns false when `type` has no encoder. n is a multiple of the block size.
+// Reference encoders, bit-exact with ggml's *_ref quantizers (no importance
+// matrix) for finite input: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
+// Q2_K..Q6_K, IQ4_NL, IQ4_XS, MXFP4 and the activation formats Q8_1 and Q8_K
+// (block layouts in tensor/quant_blocks.h). Exceptions, where ggml leaves bytes
+// unspecified: an all-zero IQ4_NL block gets code 0, an all-zero Q8_K block
+// gets bsums 0. Returns false when `type` has no encoder; throws edgelm::Error
+// when n is not a whole number of blocks.
 bool quantize_row(GgmlType type, const float* src, void* dst, int64_t n);
 
 // The type the activation row is converted to before an integer/half dot
 // product with a weight row of `weight` type (ggml's vec_dot_type):
-// F32->F32, F16->F16, BF16->BF16, Q4_0/Q5_0/Q8_0/IQ4_NL->Q8_0, Q4_1/Q5_1->Q8_1,
-// K-quants and IQ4_XS->Q8_K.
+// F32->F32, F16->F16, BF16->BF16, Q4_0/Q5_0/Q8_0/IQ4_NL/MXFP4->Q8_0,
+// Q4_1/Q5_1->Q8_1, K-quants and IQ4_XS->Q8_K. Throws for other types.
 GgmlType vec_dot_type(GgmlType weight);
 
 // Scalar reference dot product of one weight row with one activation row
-// already converted to vec_dot_type(weight_type); n elements.
+// already converted to vec_dot_type(weight_type); n elements. Bit-identical to
+// ggml's portable C path: exact integer sums per block/sub-block, then the
+// float scale updates in ggml's order (see vec_dot_ref.cpp); F32/F16/BF16
+// products are formed in f32 and summed in double.
 float vec_dot_ref(GgmlType weight_type, const void* weight_row,
                   const void* act_row, int64_t n);
 
