@@ -1,10 +1,342 @@
+// Qwen3.5 (dense): a hybrid stack where every `full_attention_interval`-th
+// layer is gated softmax attention and the others are gated delta-nets; each
+// layer is followed by a SwiGLU FFN. A trailing MTP ("next-n") block may be
+// stored in the file and is skipped. ARCHITECTURES.md §2.5 and §4.
+#include <cmath>
+#include <limits>
+
 #include "edgelm/error.h"
-#include "models/model.h"
+#include "models/blocks.h"
+#include "models/delta_net.h"
 
 namespace edgelm::models {
+namespace {
 
-std::unique_ptr<Model> load_qwen35(std::unique_ptr<gguf::File>) {
-  throw Error("architecture 'qwen35' is not implemented yet");
+// Limits far above any published model; they turn hostile metadata into an
+// error instead of a huge allocation or an integer overflow.
+constexpr int64_t kMaxEmbd = 1 << 16;
+constexpr int64_t kMaxLayers = 1024;
+constexpr int64_t kMaxHeads = 1024;
+constexpr int64_t kMaxHeadDim = 4096;
+constexpr int64_t kMaxFfn = 1 << 20;
+constexpr int64_t kMaxStateFloats = int64_t{1} << 26;   // recurrent state per layer (256 MiB)
+
+int64_t in_range(const Metadata& meta, const std::string& suffix, int64_t v, int64_t lo, int64_t hi) {
+  if (v < lo || v > hi)
+    throw Error("metadata key '" + meta.key(suffix) + "' = " + std::to_string(v) + " is out of range [" +
+                std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
+}
+
+int req_dim(const Metadata& meta, const std::string& suffix, int64_t lo, int64_t hi) {
+  return static_cast<int>(in_range(meta, suffix, meta.req_int(suffix), lo, hi));
+}
+
+// Everything the forward pass needs from the metadata, validated.
+struct Config {
+  int n_embd = 0;
+  int n_layer = 0;          // trunk layers (block_count minus MTP blocks)
+  int n_layer_all = 0;      // block_count
+  int64_t n_ctx_train = 0;
+  float eps = 0.0f;
+  std::vector<bool> recurrent;
+  std::vector<int64_t> n_head, n_head_kv, n_ff;   // per trunk layer
+  int head_dim = 0;
+  int n_rot = 0;
+  float rope_base = 0.0f;
+  float rope_freq_scale = 1.0f;
+  std::vector<int64_t> rope_sections;
+  DeltaNetShape delta;
+};
+
+// Layer kinds: an explicit bool array if present, else the interval rule
+// (layer i is full attention iff (i + 1) % interval == 0).
+std::vector<bool> read_layer_kinds(const Metadata& meta, int n_layer_all, int n_layer) {
+  const std::string key = "attention.recurrent_layers";
+  if (meta.has(key)) {
+    std::vector<bool> kinds = *meta.file().get_bool_array(meta.key(key));
+    if (static_cast<int>(kinds.size()) != n_layer_all && static_cast<int>(kinds.size()) != n_layer)
+      throw Error("metadata key '" + meta.key(key) + "' has " + std::to_string(kinds.size()) +
+                  " entries, expected one per layer (" + std::to_string(n_layer_all) + ")");
+    kinds.resize(n_layer);
+    return kinds;
+  }
+  const int64_t interval = in_range(meta, "full_attention_interval", meta.opt_int("full_attention_interval", 4), 1,
+                                    kMaxLayers);
+  std::vector<bool> kinds(n_layer);
+  for (int i = 0; i < n_layer; ++i) kinds[i] = (i + 1) % interval != 0;
+  return kinds;
+}
+
+DeltaNetShape read_delta_net_shape(const Metadata& meta) {
+  DeltaNetShape s;
+  s.conv_kernel = req_dim(meta, "ssm.conv_kernel", 4, 4);
+  s.d_k = req_dim(meta, "ssm.state_size", 1, kMaxHeadDim);
+  s.n_k_heads = req_dim(meta, "ssm.group_count", 1, kMaxHeads);
+  s.n_v_heads = req_dim(meta, "ssm.time_step_rank", 1, kMaxHeads);
+  const int64_t inner = in_range(meta, "ssm.inner_size", meta.req_int("ssm.inner_size"), 1, kMaxHeads * kMaxHeadDim);
+  if (s.n_v_heads % s.n_k_heads != 0)
+    throw Error("metadata key '" + meta.key("ssm.time_step_rank") + "' (" + std::to_string(s.n_v_heads) +
+                ") is not a multiple of '" + meta.key("ssm.group_count") + "' (" + std::to_string(s.n_k_heads) + ")");
+  if (inner != static_cast<int64_t>(s.n_v_heads) * s.d_k)
+    throw Error("metadata key '" + meta.key("ssm.inner_size") + "' (" + std::to_string(inner) +
+                ") must equal time_step_rank x state_size (" + std::to_string(int64_t{s.n_v_heads} * s.d_k) + ")");
+  s.d_v = s.d_k;
+  const int64_t state = static_cast<int64_t>(s.n_v_heads) * s.d_k * s.d_v;
+  if (state > kMaxStateFloats)
+    throw Error("metadata keys '" + meta.key("ssm.*") + "' describe an implausibly large recurrent state (" +
+                std::to_string(state) + " floats per layer)");
+  return s;
+}
+
+// Head counts, head size and RoPE of the full-attention layers.
+void read_attention_config(const Metadata& meta, Config& c) {
+  auto trunk = [&](std::vector<int64_t> v) { return std::vector<int64_t>(v.begin(), v.begin() + c.n_layer); };
+  c.n_head = trunk(meta.per_layer_int("attention.head_count", c.n_layer_all, std::nullopt));
+  c.n_head_kv = meta.has("attention.head_count_kv")
+                    ? trunk(meta.per_layer_int("attention.head_count_kv", c.n_layer_all, std::nullopt))
+                    : c.n_head;
+  c.n_ff = trunk(meta.per_layer_int("feed_forward_length", c.n_layer_all, std::nullopt));
+  int64_t first_heads = 0;
+  for (int i = 0; i < c.n_layer; ++i) {
+    in_range(meta, "feed_forward_length", c.n_ff[i], 1, kMaxFfn);
+    if (c.recurrent[i]) continue;
+    const int64_t H = in_range(meta, "attention.head_count", c.n_head[i], 1, kMaxHeads);
+    const int64_t Hkv = in_range(meta, "attention.head_count_kv", c.n_head_kv[i], 1, H);
+    if (H % Hkv != 0)
+      throw Error("layer " + std::to_string(i) + ": '" + meta.key("attention.head_count") + "' (" +
+                  std::to_string(H) + ") is not a multiple of 'head_count_kv' (" + std::to_string(Hkv) + ")");
+    if (!first_heads) first_heads = H;
+  }
+  const int64_t default_dim = first_heads ? c.n_embd / first_heads : 0;
+  c.head_dim = static_cast<int>(
+      in_range(meta, "attention.key_length", meta.opt_int("attention.key_length", default_dim), 1, kMaxHeadDim));
+  if (meta.opt_int("attention.value_length", c.head_dim) != c.head_dim)
+    throw Error("metadata key '" + meta.key("attention.value_length") + "' differs from key_length (unsupported)");
+  c.n_rot = static_cast<int>(
+      in_range(meta, "rope.dimension_count", meta.opt_int("rope.dimension_count", c.head_dim), 2, c.head_dim));
+  if (c.n_rot % 2 != 0) throw Error("metadata key '" + meta.key("rope.dimension_count") + "' must be even");
+  c.rope_base = meta.opt_float("rope.freq_base", 10000.0f);
+  if (!(c.rope_base > 1.0f) || !std::isfinite(c.rope_base))
+    throw Error("metadata key '" + meta.key("rope.freq_base") + "' must be a finite number above 1");
+  c.rope_freq_scale = read_rope_freq_scale(meta);
+
+  const std::string sections = meta.key("rope.dimension_sections");
+  auto values = meta.file().get_int_array(sections);
+  if (!values) throw Error("missing metadata key '" + sections + "'");
+  if (values->size() != 4)
+    throw Error("metadata key '" + sections + "' has " + std::to_string(values->size()) + " entries, expected 4");
+  int64_t total = 0;
+  for (int64_t v : *values) total += in_range(meta, "rope.dimension_sections", v, 0, kMaxHeadDim);
+  if (total < 1 || total > c.head_dim)
+    throw Error("metadata key '" + sections + "' sums to " + std::to_string(total) + ", expected 1.." +
+                std::to_string(c.head_dim));
+  c.rope_sections = *values;
+}
+
+Config read_config(const gguf::File& file) {
+  Metadata meta(file, "qwen35");
+  Config c;
+  c.n_embd = req_dim(meta, "embedding_length", 1, kMaxEmbd);
+  c.n_layer_all = req_dim(meta, "block_count", 1, kMaxLayers);
+  const int n_nextn = static_cast<int>(
+      in_range(meta, "nextn_predict_layers", meta.opt_int("nextn_predict_layers", 0), 0, c.n_layer_all - 1));
+  c.n_layer = c.n_layer_all - n_nextn;
+  if (n_nextn > 0 && !file.find_tensor("blk.0.attn_norm.weight"))
+    throw Error("file holds only an MTP (next-n) block, not a main qwen35 model (no 'blk.0.attn_norm.weight')");
+  c.n_ctx_train = in_range(meta, "context_length", meta.req_int("context_length"), 1,
+                           std::numeric_limits<int64_t>::max());
+  c.eps = meta.req_float("attention.layer_norm_rms_epsilon");
+  if (!(c.eps > 0.0f && c.eps < 1.0f))
+    throw Error("metadata key '" + meta.key("attention.layer_norm_rms_epsilon") + "' must lie in (0, 1)");
+  c.recurrent = read_layer_kinds(meta, c.n_layer_all, c.n_layer);
+  read_attention_config(meta, c);
+  c.delta = read_delta_net_shape(meta);
+  return c;
+}
+
+// Text-only IMROPE (§1.5): pair i takes its angle from stream t, h or w —
+// all equal to the token position — when the interleaved sections cover it,
+// otherwise from the 4th stream, whose position is 0 for text, so the pair is
+// not rotated. Returns per-pair divisors (infinity = unrotated), or an empty
+// vector when every pair rotates as in plain NEOX.
+std::vector<float> imrope_text_factors(const std::vector<int64_t>& sec, int n_rot) {
+  const int64_t total = sec[0] + sec[1] + sec[2] + sec[3];
+  std::vector<float> factors(n_rot / 2, 1.0f);
+  bool any = false;
+  for (int i = 0; i < n_rot / 2; ++i) {
+    const int64_t sector = i % total;
+    const int64_t stream = sector % 3;   // 0: t, 1: h, 2: w
+    if (sector < 3 * sec[stream]) continue;
+    factors[i] = std::numeric_limits<float>::infinity();
+    any = true;
+  }
+  if (!any) factors.clear();
+  return factors;
+}
+
+// The block number of a "blk.<i>.*" tensor name, or -1.
+int block_index(const std::string& name) {
+  if (!name.starts_with("blk.")) return -1;
+  const size_t end = name.find('.', 4);
+  if (end == std::string::npos || end == 4 || end > 8) return -1;
+  int index = 0;
+  for (size_t i = 4; i < end; ++i) {
+    if (name[i] < '0' || name[i] > '9') return -1;
+    index = index * 10 + (name[i] - '0');
+  }
+  return index;
+}
+
+// Rows [first, first + count) of a matrix (a slice of a fused projection).
+kernels::MatrixView row_slice(const kernels::MatrixView& m, int64_t first, int64_t count) {
+  kernels::MatrixView s = m;
+  s.data = m.row(first);
+  s.rows = count;
+  return s;
+}
+
+class Qwen35Model : public Model {
+ public:
+  explicit Qwen35Model(std::unique_ptr<gguf::File> file);
+  std::vector<memory::LayerMemorySpec> memory_specs() const override;
+  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
+               bool all_logits) const override;
+
+ private:
+  struct Layer {
+    bool recurrent = false;
+    const float* attn_norm = nullptr;
+    DeltaNetLayer delta;            // recurrent layers
+    AttentionLayer attn;            // full-attention layers
+    const float* ffn_norm = nullptr;   // post_attention_norm: the pre-FFN norm despite its name
+    FfnLayer ffn;
+  };
+  AttentionLayer load_attention(Weights& w, const Config& c, int i) const;
+
+  kernels::MatrixView token_embd_;
+  std::vector<Layer> layers_;
+  OutputHead head_;
+  std::vector<float> rope_factors_;
+  kernels::RopeParams rope_;
+};
+
+AttentionLayer Qwen35Model::load_attention(Weights& w, const Config& c, int i) const {
+  const std::string p = "blk." + std::to_string(i) + ".";
+  const int E = c.n_embd, D = c.head_dim;
+  AttentionLayer a;
+  a.n_head = static_cast<int>(c.n_head[i]);
+  a.n_head_kv = static_cast<int>(c.n_head_kv[i]);
+  a.head_dim = D;
+  a.kv_layer = i;
+  a.output_gate = true;   // each head's Q rows are [query (D) | gate (D)]
+  const int64_t q_rows = 2 * int64_t{a.n_head} * D, kv_rows = int64_t{a.n_head_kv} * D;
+  if (w.has(p + "attn_qkv.weight") && !w.has(p + "attn_q.weight")) {
+    const kernels::MatrixView qkv = w.matrix(p + "attn_qkv.weight", E, q_rows + 2 * kv_rows);
+    a.wq = row_slice(qkv, 0, q_rows);
+    a.wk = row_slice(qkv, q_rows, kv_rows);
+    a.wv = row_slice(qkv, q_rows + kv_rows, kv_rows);
+  } else {
+    a.wq = w.matrix(p + "attn_q.weight", E, q_rows);
+    a.wk = w.matrix(p + "attn_k.weight", E, kv_rows);
+    a.wv = w.matrix(p + "attn_v.weight", E, kv_rows);
+  }
+  a.wo = w.matrix(p + "attn_output.weight", int64_t{a.n_head} * D, E);
+  a.q_norm = w.vector(p + "attn_q_norm.weight", D);
+  a.k_norm = w.vector(p + "attn_k_norm.weight", D);
+  a.rope = rope_;
+  a.scale = 1.0f / std::sqrt(static_cast<float>(D));
+  return a;
+}
+
+Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
+  file_ = std::move(file);
+  const Config c = read_config(*file_);
+  Weights w(*file_);
+  hp_.arch = "qwen35";
+  hp_.n_embd = c.n_embd;
+  hp_.n_layer = c.n_layer;
+  hp_.n_ctx_train = c.n_ctx_train;
+  hp_.eps = c.eps;
+  hp_.n_vocab = read_vocab_size(*file_);
+  const int E = c.n_embd;
+
+  rope_factors_ = imrope_text_factors(c.rope_sections, c.n_rot);
+  rope_.n_rot = c.n_rot;
+  rope_.freq_base = c.rope_base;
+  rope_.freq_scale = c.rope_freq_scale;
+  rope_.mode = kernels::RopeMode::Neox;
+  rope_.freq_factors = rope_factors_.empty() ? nullptr : rope_factors_.data();
+
+  token_embd_ = w.matrix("token_embd.weight", E, hp_.n_vocab);
+  layers_.resize(c.n_layer);
+  for (int i = 0; i < c.n_layer; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    Layer& L = layers_[i];
+    L.recurrent = c.recurrent[i];
+    L.attn_norm = w.vector(p + "attn_norm.weight", E);
+    if (L.recurrent) L.delta = load_delta_net(w, p, c.delta, E);
+    else L.attn = load_attention(w, c, i);
+    L.ffn_norm = w.vector(p + "post_attention_norm.weight", E);
+    const int64_t F = c.n_ff[i];
+    L.ffn.gate = w.matrix(p + "ffn_gate.weight", E, F);
+    L.ffn.up = w.matrix(p + "ffn_up.weight", E, F);
+    L.ffn.down = w.matrix(p + "ffn_down.weight", F, E);
+    L.ffn.act = FfnLayer::Act::Silu;
+    hp_.layer_kinds.push_back(L.recurrent ? LayerKind::Recurrent : LayerKind::Full);
+  }
+  head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
+
+  // MTP blocks (index >= n_layer) are known but not run (§4).
+  for (const gguf::TensorInfo& t : file_->tensors()) {
+    const int block = block_index(t.name);
+    if (block >= c.n_layer && block < c.n_layer_all) w.skip(t.name);
+  }
+  weight_bytes_ = w.used_bytes();
+  const auto extra = w.unused();
+  if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'qwen35'");
+}
+
+std::vector<memory::LayerMemorySpec> Qwen35Model::memory_specs() const {
+  std::vector<memory::LayerMemorySpec> specs(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& L = layers_[i];
+    if (L.recurrent) {
+      specs[i] = delta_net_memory(L.delta.shape);
+    } else {
+      specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
+      specs[i].n_head_kv = L.attn.n_head_kv;
+      specs[i].head_dim_k = specs[i].head_dim_v = L.attn.head_dim;
+    }
+  }
+  return specs;
+}
+
+void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
+                          bool all_logits) const {
+  const int E = hp_.n_embd;
+  float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
+  float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
+  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
+  embed_tokens(token_embd_, tokens, n, 1.0f, x);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& L = layers_[i];
+    norm_rows(x, L.attn_norm, h, n, E, hp_.eps);
+    if (L.recurrent) delta_net_forward(ctx, state.recurrent(static_cast<int>(i)), L.delta, hp_.eps, h, n, y);
+    else attention_forward(ctx, state, L.attn, hp_.eps, h, n, E, y);
+    kernels::add(x, y, n * E);
+    norm_rows(x, L.ffn_norm, h, n, E, hp_.eps);
+    ffn_forward(ctx, L.ffn, h, n, E, y);
+    kernels::add(x, y, n * E);
+  }
+  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
+  state.advance(n);
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_qwen35(std::unique_ptr<gguf::File> file) {
+  return std::make_unique<Qwen35Model>(std::move(file));
 }
 
 }  // namespace edgelm::models

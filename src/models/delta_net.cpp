@@ -1,0 +1,117 @@
+#include "models/delta_net.h"
+
+#include <cmath>
+
+#include "edgelm/error.h"
+#include "kernels/delta_net.h"
+#include "kernels/ops.h"
+#include "models/blocks.h"
+
+namespace edgelm::models {
+
+DeltaNetLayer load_delta_net(Weights& w, const std::string& prefix, const DeltaNetShape& s, int n_embd) {
+  DeltaNetLayer L;
+  L.shape = s;
+  const int E = n_embd;
+  L.qkv = w.matrix(prefix + "attn_qkv.weight", E, s.channels());
+  L.z = w.matrix(prefix + "attn_gate.weight", E, s.value_dim());
+  L.beta = w.matrix(prefix + "ssm_beta.weight", E, s.n_v_heads);
+  L.alpha = w.matrix(prefix + "ssm_alpha.weight", E, s.n_v_heads);
+  L.dt_bias = w.vector(prefix + "ssm_dt.bias", s.n_v_heads);
+  L.a = w.vector(prefix + "ssm_a", s.n_v_heads);
+  for (int j = 0; j < s.n_v_heads; ++j)
+    if (!(L.a[j] < 0.0f) || !std::isfinite(L.a[j]))
+      throw Error("tensor '" + prefix + "ssm_a' has entry " + std::to_string(j) + " = " + std::to_string(L.a[j]) +
+                  ", expected a negative decay rate (A = -exp(A_log))");
+  const std::string conv_name = prefix + "ssm_conv1d.weight";
+  const kernels::MatrixView conv = w.matrix(conv_name, s.conv_kernel, s.channels());
+  if (conv.type != GgmlType::F32)
+    throw Error("tensor '" + conv_name + "' is stored as " + type_name(static_cast<uint32_t>(conv.type)) +
+                ", expected F32");
+  L.conv = reinterpret_cast<const float*>(conv.data);
+  L.norm = w.vector(prefix + "ssm_norm.weight", s.d_v);
+  L.out = w.matrix(prefix + "ssm_out.weight", s.value_dim(), E);
+  return L;
+}
+
+memory::LayerMemorySpec delta_net_memory(const DeltaNetShape& s) {
+  memory::LayerMemorySpec spec;
+  spec.kind = memory::LayerMemorySpec::Kind::Recurrent;
+  spec.conv_floats = (s.conv_kernel - 1) * s.channels();
+  spec.state_floats = static_cast<int64_t>(s.n_v_heads) * s.d_k * s.d_v;
+  return spec;
+}
+
+namespace {
+
+// beta = sigmoid(beta); g = softplus(alpha + dt_bias) * A, the per-head
+// log-decay (negative, since A < 0), for n rows of n_v_heads values.
+void decay_and_beta(const DeltaNetLayer& L, int n, float* beta, float* g) {
+  const int Hv = L.shape.n_v_heads;
+  for (int t = 0; t < n; ++t)
+    for (int j = 0; j < Hv; ++j) {
+      const int64_t i = static_cast<int64_t>(t) * Hv + j;
+      beta[i] = kernels::sigmoid(beta[i]);
+      g[i] = kernels::softplus(g[i] + L.dt_bias[j]) * L.a[j];
+    }
+}
+
+}  // namespace
+
+void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const DeltaNetLayer& L, float eps,
+                       const float* h, int n, float* out) {
+  const DeltaNetShape& s = L.shape;
+  const memory::LayerMemorySpec spec = delta_net_memory(s);
+  if (static_cast<int64_t>(mem.conv.size()) != spec.conv_floats ||
+      static_cast<int64_t>(mem.state.size()) != spec.state_floats)
+    throw Error("recurrent state does not match the delta-net layer's shape");
+  const int64_t C = s.channels(), Vd = s.value_dim();
+  float* mixed = ctx.buf(ForwardContext::Q, static_cast<size_t>(n) * C);
+  float* conv = ctx.buf(ForwardContext::K, static_cast<size_t>(n) * C);
+  float* z = ctx.buf(ForwardContext::Gate, static_cast<size_t>(n) * Vd);
+  float* beta = ctx.buf(ForwardContext::V, static_cast<size_t>(n) * s.n_v_heads);
+  float* g = ctx.buf(ForwardContext::Tmp2, static_cast<size_t>(n) * s.n_v_heads);
+  float* o = ctx.buf(ForwardContext::Att, static_cast<size_t>(n) * Vd);
+
+  linear(ctx, L.qkv, nullptr, h, n, mixed);
+  linear(ctx, L.z, nullptr, h, n, z);
+  linear(ctx, L.beta, nullptr, h, n, beta);
+  linear(ctx, L.alpha, nullptr, h, n, g);
+  decay_and_beta(L, n, beta, g);
+
+  kernels::causal_conv1d_silu(mixed, C, n, static_cast<int>(C), s.conv_kernel, L.conv, mem.conv.data(), conv, C);
+  // q and k (the first 2 * n_k_heads heads of each row) are L2-normalised per head.
+  for (int t = 0; t < n; ++t)
+    for (int r = 0; r < 2 * s.n_k_heads; ++r) {
+      float* head = conv + t * C + static_cast<int64_t>(r) * s.d_k;
+      kernels::l2_norm(head, head, s.d_k, eps);
+    }
+
+  kernels::DeltaRuleArgs args;
+  args.q = conv;
+  args.k = conv + s.key_dim();
+  args.qk_stride = C;
+  args.v = conv + 2 * s.key_dim();
+  args.v_stride = C;
+  args.g = g;
+  args.beta = beta;
+  args.n_tokens = n;
+  args.n_k_heads = s.n_k_heads;
+  args.n_v_heads = s.n_v_heads;
+  args.d_k = s.d_k;
+  args.d_v = s.d_v;
+  args.scale = 1.0f / std::sqrt(static_cast<float>(s.d_k));
+  args.state = mem.state.data();
+  args.out = o;
+  args.out_stride = Vd;
+  kernels::gated_delta_rule(args, ctx.pool);
+
+  for (int t = 0; t < n; ++t)
+    for (int j = 0; j < s.n_v_heads; ++j) {
+      const int64_t at = t * Vd + static_cast<int64_t>(j) * s.d_v;
+      kernels::rms_norm_silu_gated(o + at, L.norm, z + at, o + at, s.d_v, eps);
+    }
+  linear(ctx, L.out, nullptr, o, n, out);
+}
+
+}  // namespace edgelm::models

@@ -1,0 +1,52 @@
+// The gated delta-net block (Qwen3.5 "linear attention"): projections, a
+// short causal convolution, L2-normalised q/k, the gated delta-rule
+// recurrence over a matrix state per value head, a SiLU-gated RMS norm and
+// the output projection. ARCHITECTURES.md §2.5.
+#pragma once
+#include <string>
+
+#include "kernels/matmul.h"
+#include "memory/state.h"
+#include "models/loader.h"
+#include "models/model.h"
+
+namespace edgelm::models {
+
+struct DeltaNetShape {
+  int n_k_heads = 0;     // ssm.group_count: query/key heads
+  int n_v_heads = 0;     // ssm.time_step_rank: value heads (a multiple of n_k_heads)
+  int d_k = 0;           // ssm.state_size
+  int d_v = 0;           // ssm.inner_size / n_v_heads
+  int conv_kernel = 0;   // ssm.conv_kernel
+
+  int64_t key_dim() const { return static_cast<int64_t>(n_k_heads) * d_k; }
+  int64_t value_dim() const { return static_cast<int64_t>(n_v_heads) * d_v; }
+  int64_t channels() const { return 2 * key_dim() + value_dim(); }   // the convolved q|k|v mix
+};
+
+struct DeltaNetLayer {
+  DeltaNetShape shape;
+  kernels::MatrixView qkv;        // attn_qkv  {E, channels}: q of all key heads, k, then v
+  kernels::MatrixView z;          // attn_gate {E, value_dim}: the output gate
+  kernels::MatrixView beta;       // ssm_beta  {E, n_v_heads}
+  kernels::MatrixView alpha;      // ssm_alpha {E, n_v_heads}
+  const float* dt_bias = nullptr; // ssm_dt.bias {n_v_heads}
+  const float* a = nullptr;       // ssm_a {n_v_heads}: A = -exp(A_log) < 0
+  const float* conv = nullptr;    // ssm_conv1d {conv_kernel, channels}, F32
+  const float* norm = nullptr;    // ssm_norm {d_v}
+  kernels::MatrixView out;        // ssm_out {value_dim, E}
+};
+
+// Loads the tensors of one block under `prefix` ("blk.3."), checking every
+// shape against `shape` and that the decay rates A are negative.
+DeltaNetLayer load_delta_net(Weights& w, const std::string& prefix, const DeltaNetShape& shape, int n_embd);
+
+// The conv window and recurrent state this block carries across calls.
+memory::LayerMemorySpec delta_net_memory(const DeltaNetShape& shape);
+
+// out[n][E] = delta-net block applied to the normalised input h[n][E]; the
+// tokens are a left-to-right continuation of what `mem` has seen.
+void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const DeltaNetLayer& layer, float eps,
+                       const float* h, int n, float* out);
+
+}  // namespace edgelm::models
