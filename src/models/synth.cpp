@@ -90,7 +90,8 @@ void fill_tensor(const TensorPlan& t, GgmlType type, uint64_t seed, int n_thread
   auto work = [&](int64_t begin, int64_t end) {
     std::vector<float> row(cols);
     for (int64_t r = begin; r < end; ++r) {
-      random_row(base + static_cast<uint64_t>(r) * 0x9e3779b97f4a7c15ull, t.scale, t.offset, row.data(), cols);
+      if (!t.values.empty()) std::copy(t.values.begin() + r * cols, t.values.begin() + (r + 1) * cols, row.begin());
+      else random_row(base + static_cast<uint64_t>(r) * 0x9e3779b97f4a7c15ull, t.scale, t.offset, row.data(), cols);
       if (!quantize_row(type, row.data(), dst + r * rb, cols))
         throw Error("no encoder for type " + type_name(static_cast<uint32_t>(type)));
     }

@@ -28,11 +28,13 @@ struct TensorPlan {
   Role role = Role::Matrix;
   float scale = 1.0f;       // standard deviation (or value offset for Norm)
   float offset = 0.0f;      // added to every value (norms: 1, SSM A: negative)
+  std::vector<float> values; // exact contents instead of random values (e.g. rope_freqs)
 };
 
 struct VocabPlan {
-  std::string model = "llama";      // tokenizer.ggml.model
+  std::string model = "llama";      // tokenizer.ggml.model: llama (SPM), gpt2 (byte-level BPE), gemma4
   int n_vocab = 512;
+  std::string pre;                  // tokenizer.ggml.pre for gpt2 vocabularies (qwen2, qwen35, llama-bpe)
 };
 
 struct Plan {
@@ -42,6 +44,9 @@ struct Plan {
   std::function<void(gguf::Writer&)> metadata;   // architecture keys
   std::vector<TensorPlan> tensors;
 };
+
+// Per-architecture plans with their own files.
+Plan qwen35_plan(const std::string& preset);
 
 // Builds the plan, or throws edgelm::Error for an unknown arch/preset.
 Plan make_plan(const std::string& arch, const std::string& preset);

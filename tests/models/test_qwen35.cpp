@@ -13,10 +13,6 @@
 #include "models/model.h"
 #include "models/synth_plan.h"
 
-namespace edgelm::models::synth {
-Plan qwen35_plan(const std::string& preset);   // src/models/synth_qwen35.cpp
-}
-
 namespace edgelm {
 namespace {
 
