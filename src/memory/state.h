@@ -1,13 +1,19 @@
 // Everything a session remembers between calls: per-layer KV caches and
-// recurrent states, sized from the model's per-layer memory specs.
+// recurrent states, laid out per layer kind. Full-attention layers keep every
+// position; sliding-window layers keep a ring of window + batch slots (memory
+// independent of context length); layers that read another layer's cache
+// (Gemma 4 shared KV) hold nothing; recurrent layers hold only their state.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kernels/attention.h"
 
 namespace edgelm::memory {
+
+using kernels::KvType;
 
 // What one layer needs to keep across tokens.
 struct LayerMemorySpec {
@@ -17,17 +23,28 @@ struct LayerMemorySpec {
   int n_head_kv = 0;
   int head_dim_k = 0;
   int head_dim_v = 0;
+  int window = 0;             // > 0: sliding-window layer, only the last `window` positions are read
   // Recurrent: sizes in floats
   int64_t conv_floats = 0;
   int64_t state_floats = 0;
 };
 
+struct StateOptions {
+  int64_t n_ctx = 4096;       // positions a full-attention layer can hold
+  int max_batch = 512;        // most tokens per forward call (sizes the sliding rings)
+  KvType kv_type = KvType::F16;
+};
+
 struct LayerKv {
-  std::vector<float> k, v;
-  int64_t capacity = 0;
+  std::vector<uint8_t> k, v;
+  int64_t capacity = 0;       // slots; position p lives in slot p % capacity
+  KvType type = KvType::F16;
   int n_head_kv = 0, head_dim_k = 0, head_dim_v = 0;
-  float* k_row(int64_t pos) { return k.data() + (pos % capacity) * n_head_kv * head_dim_k; }
-  float* v_row(int64_t pos) { return v.data() + (pos % capacity) * n_head_kv * head_dim_v; }
+  bool ring = false;          // slots are reused: old positions get overwritten
+  bool sliding = false;       // a sliding-window layer (for accounting)
+  size_t k_row_bytes() const { return kernels::kv_row_bytes(type, static_cast<int64_t>(n_head_kv) * head_dim_k); }
+  size_t v_row_bytes() const { return kernels::kv_row_bytes(type, static_cast<int64_t>(n_head_kv) * head_dim_v); }
+  void store(int64_t pos, const float* k_row, const float* v_row);
   kernels::KvView view() const;
 };
 
@@ -36,24 +53,55 @@ struct RecurrentLayer {
   std::vector<float> state;   // recurrent matrices
 };
 
+// Bytes a session holds, by layer kind.
+struct MemoryUsage {
+  size_t full_kv = 0;
+  size_t sliding_kv = 0;
+  size_t recurrent = 0;
+  size_t total() const { return full_kv + sliding_kv + recurrent; }
+};
+
+// A copy of a state at one position, for rewinding layers whose contents
+// cannot be truncated (sliding rings, recurrent state).
+struct Snapshot {
+  int64_t n_past = 0;
+  std::vector<std::vector<uint8_t>> ring_k, ring_v;   // per layer (empty for full / none)
+  std::vector<RecurrentLayer> recurrent;
+  size_t bytes() const;
+};
+
 class State {
  public:
-  State(const std::vector<LayerMemorySpec>& specs, int64_t n_ctx);
+  State(const std::vector<LayerMemorySpec>& specs, const StateOptions& options);
 
-  int64_t n_ctx() const { return n_ctx_; }
+  int64_t n_ctx() const { return options_.n_ctx; }
+  int max_batch() const { return options_.max_batch; }
+  KvType kv_type() const { return options_.kv_type; }
   int64_t n_past() const { return n_past_; }
   void advance(int64_t n) { n_past_ += n; }
   void clear();   // forget everything: back to position 0
 
+  // Rewinds to an earlier position. Only possible when no layer needs
+  // snapshot data (i.e. every layer is full-attention or stateless).
+  bool can_truncate() const;
+  void truncate(int64_t n_past);
+
+  Snapshot snapshot() const;
+  void restore(const Snapshot& s);
+
   LayerKv& kv(int layer) { return kv_[layer]; }
   RecurrentLayer& recurrent(int layer) { return rec_[layer]; }
-  size_t bytes() const;
+  MemoryUsage usage() const;
+  size_t bytes() const { return usage().total(); }
 
  private:
-  int64_t n_ctx_;
+  StateOptions options_;
   int64_t n_past_ = 0;
   std::vector<LayerKv> kv_;
   std::vector<RecurrentLayer> rec_;
 };
+
+// Bytes one layer of this spec holds at context n_ctx (for planning).
+size_t layer_bytes(const LayerMemorySpec& spec, const StateOptions& options);
 
 }  // namespace edgelm::memory

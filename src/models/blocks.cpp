@@ -68,10 +68,8 @@ void write_kv(ForwardContext& ctx, memory::LayerKv& cache, const AttentionLayer&
   if (L.k_norm) norm_heads(k, L.k_norm, n, kv_dim, L.n_head_kv, L.head_dim, eps);
   if (L.v_norm) norm_heads(v, nullptr, n, kv_dim, L.n_head_kv, L.head_dim, eps);
   rope_rows(ctx, L.rope, k, n, pos0, L.n_head_kv, L.head_dim);
-  for (int t = 0; t < n; ++t) {
-    std::memcpy(cache.k_row(pos0 + t), k + static_cast<int64_t>(t) * kv_dim, sizeof(float) * kv_dim);
-    std::memcpy(cache.v_row(pos0 + t), v + static_cast<int64_t>(t) * kv_dim, sizeof(float) * kv_dim);
-  }
+  for (int t = 0; t < n; ++t)
+    cache.store(pos0 + t, k + static_cast<int64_t>(t) * kv_dim, v + static_cast<int64_t>(t) * kv_dim);
 }
 
 }  // namespace

@@ -103,6 +103,7 @@ std::vector<memory::LayerMemorySpec> Gemma3Model::memory_specs() const {
     specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
     specs[i].n_head_kv = layers_[i].attn.n_head_kv;
     specs[i].head_dim_k = specs[i].head_dim_v = layers_[i].attn.head_dim;
+    specs[i].window = layers_[i].attn.window;
   }
   return specs;
 }

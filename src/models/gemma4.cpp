@@ -154,6 +154,7 @@ std::vector<memory::LayerMemorySpec> Gemma4Model::memory_specs() const {
     specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
     specs[i].n_head_kv = a.n_head_kv;
     specs[i].head_dim_k = specs[i].head_dim_v = a.head_dim;
+    specs[i].window = a.window;
   }
   return specs;
 }

@@ -29,7 +29,9 @@ std::vector<std::string> golden_cases() {
 std::vector<float> run_mode(const models::Model& model, const std::vector<int32_t>& ids, int chunk) {
   const int n_vocab = model.hparams().n_vocab;
   models::ForwardContext ctx(2);
-  memory::State state(model.memory_specs(), static_cast<int64_t>(ids.size()));
+  // f32 KV like the reference; the batch size sizes the sliding-window rings,
+  // so incremental and chunked modes exercise ring wrap-around.
+  memory::State state(model.memory_specs(), {static_cast<int64_t>(ids.size()), chunk, memory::KvType::F32});
   std::vector<float> out(ids.size() * n_vocab);
   for (size_t i = 0; i < ids.size(); i += chunk) {
     const int n = static_cast<int>(std::min<size_t>(chunk, ids.size() - i));

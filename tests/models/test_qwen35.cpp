@@ -33,7 +33,7 @@ std::vector<int32_t> test_tokens(int n, int n_vocab) {
 std::vector<float> run_chunked(const models::Model& model, const std::vector<int32_t>& ids, int chunk) {
   const int n_vocab = model.hparams().n_vocab;
   models::ForwardContext ctx(2);
-  memory::State state(model.memory_specs(), static_cast<int64_t>(ids.size()));
+  memory::State state(model.memory_specs(), {static_cast<int64_t>(ids.size()), chunk, memory::KvType::F32});
   std::vector<float> out(ids.size() * n_vocab);
   for (size_t i = 0; i < ids.size(); i += chunk) {
     const int n = static_cast<int>(std::min<size_t>(chunk, ids.size() - i));

@@ -26,7 +26,7 @@ TEST(Stories260K, GreedyDecodeAndLogitsMatchFloat64Reference) {
   ASSERT_GE(ref_tokens.size(), steps);
 
   models::ForwardContext ctx(2);
-  memory::State state(model->memory_specs(), static_cast<int64_t>(steps));
+  memory::State state(model->memory_specs(), {static_cast<int64_t>(steps), 1, memory::KvType::F32});
   std::vector<float> logits(n_vocab), all(steps * n_vocab);
   int32_t token = ref_tokens[0];
   for (size_t i = 0; i < steps; ++i) {

@@ -1,0 +1,146 @@
+// edgelm public API: load a GGUF model, open a session, feed tokens, sample.
+//
+//   auto model = edgelm::Model::load("model.gguf");
+//   edgelm::Session session(*model);
+//   edgelm::Sampler sampler({.temperature = 0.7f, .seed = 1});
+//   edgelm::generate(session, sampler, model->tokenize("Hello", true), 64,
+//                    [](const std::string& piece) { fputs(piece.c_str(), stdout); return true; });
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgelm/error.h"
+
+namespace edgelm {
+
+struct ModelInfo {
+  std::string architecture;
+  std::string name;
+  int n_vocab = 0;
+  int n_embd = 0;
+  int n_layer = 0;
+  int64_t n_ctx_train = 0;
+  uint64_t n_params = 0;        // elements of all tensors the model uses
+  uint64_t weight_bytes = 0;    // bytes of those tensors in the file
+};
+
+class Model {
+ public:
+  struct Impl;
+  // Opens and validates a GGUF file (throws edgelm::Error naming the problem).
+  static std::unique_ptr<Model> load(const std::string& path);
+  ~Model();
+
+  const ModelInfo& info() const;
+  std::vector<int32_t> tokenize(std::string_view text, bool add_special, bool parse_special = true) const;
+  std::string token_to_piece(int32_t token) const;
+  std::string detokenize(std::span<const int32_t> tokens) const;
+  bool is_end_of_generation(int32_t token) const;
+  int32_t bos_token() const;   // -1 if none
+
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A tokenizer on its own: from a GGUF file's metadata (no weights needed) or
+// from a Hugging Face tokenizer.json.
+class Vocabulary {
+ public:
+  struct Impl;
+  static std::unique_ptr<Vocabulary> from_model_file(const std::string& gguf_path);
+  static std::unique_ptr<Vocabulary> from_hf_json(const std::string& tokenizer_json_path);
+  ~Vocabulary();
+  std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special = true) const;
+  std::string decode(std::span<const int32_t> tokens) const;
+  std::string piece(int32_t token) const;
+  int n_vocab() const;
+
+ private:
+  explicit Vocabulary(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SessionOptions {
+  int64_t n_ctx = 0;      // context length; 0 = min(training context, 4096)
+  int n_threads = 0;      // 0 = all hardware threads
+  int n_batch = 512;      // prompt tokens per forward pass
+  std::string kv_type = "f16";   // KV cache encoding: f32, f16, q8_0
+};
+
+// One conversation's state (KV cache, recurrent state) over a shared Model.
+class Session {
+ public:
+  explicit Session(const Model& model, const SessionOptions& options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Feeds tokens at the current position, in batches of n_batch (or `chunk`
+  // when > 0). Returns the logits after the last token (n_vocab floats,
+  // valid until the next call).
+  std::span<const float> prefill(std::span<const int32_t> tokens, int chunk = 0);
+  // Feeds tokens and returns logits for every one of them ([n][n_vocab]).
+  std::vector<float> eval_all(std::span<const int32_t> tokens, int chunk = 0);
+  // Feeds one token; returns its logits.
+  std::span<const float> decode(int32_t token);
+
+  int64_t position() const;       // tokens processed so far
+  int64_t context_size() const;
+  void reset();                   // back to an empty context
+  const Model& model() const { return model_; }
+
+ private:
+  struct Impl;
+  size_t batch_size(int chunk) const;
+  const Model& model_;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SamplerOptions {
+  float temperature = 0.8f;     // <= 0: greedy
+  int top_k = 40;
+  float top_p = 0.95f;
+  float min_p = 0.05f;
+  float repeat_penalty = 1.0f;
+  int repeat_last_n = 64;
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
+  uint64_t seed = 0;
+};
+
+class Sampler {
+ public:
+  explicit Sampler(const SamplerOptions& options = {});
+  ~Sampler();
+  int32_t sample(std::span<const float> logits);
+  void accept(int32_t token);
+  void reset();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct GenerationStats {
+  int prompt_tokens = 0;
+  int generated_tokens = 0;
+  double prompt_seconds = 0.0;
+  double generation_seconds = 0.0;
+  bool stopped_at_eog = false;
+};
+
+// Prefills `prompt`, then samples up to n_predict tokens, calling on_piece
+// with each token's text (complete UTF-8 sequences only). Stops at an
+// end-of-generation token or when on_piece returns false.
+GenerationStats generate(Session& session, Sampler& sampler, std::span<const int32_t> prompt, int n_predict,
+                         const std::function<bool(const std::string& piece)>& on_piece);
+
+}  // namespace edgelm

@@ -1,0 +1,67 @@
+// edgelm run: stream a completion of a prompt to stdout, speeds to stderr.
+#include <chrono>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "edgelm/edgelm.h"
+
+namespace edgelm::cli {
+
+int cmd_run(int argc, char** argv) {
+  CLI::App app("Generate text from a prompt", "run");
+  std::string model_path, prompt;
+  int n_predict = 128, n_threads = 0;
+  int64_t n_ctx = 0;
+  int64_t seed = -1;
+  SamplerOptions so;
+  std::string kv_type = "f16";
+  app.add_option("-m,--model", model_path, "GGUF model file")->required();
+  app.add_option("-p,--prompt", prompt, "prompt text")->required();
+  app.add_option("-n,--n-predict", n_predict, "tokens to generate")->capture_default_str()->check(CLI::Range(0, 1 << 24));
+  app.add_option("-t,--threads", n_threads, "threads (0 = all)")->check(CLI::Range(0, 1024));
+  app.add_option("-c,--ctx-size", n_ctx, "context length (0 = min(train, 4096))")->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
+  app.add_option("--temp", so.temperature, "temperature (0 = greedy)")->capture_default_str();
+  app.add_option("--top-k", so.top_k, "top-k (0 = off)")->capture_default_str();
+  app.add_option("--top-p", so.top_p, "top-p (1 = off)")->capture_default_str();
+  app.add_option("--min-p", so.min_p, "min-p (0 = off)")->capture_default_str();
+  app.add_option("--repeat-penalty", so.repeat_penalty, "repetition penalty (1 = off)")->capture_default_str();
+  app.add_option("--repeat-last-n", so.repeat_last_n, "tokens the penalties look back on")->capture_default_str();
+  app.add_option("--presence-penalty", so.presence_penalty, "presence penalty")->capture_default_str();
+  app.add_option("--frequency-penalty", so.frequency_penalty, "frequency penalty")->capture_default_str();
+  app.add_option("--kv-type", kv_type, "KV cache encoding: f32, f16, q8_0")->capture_default_str();
+  app.add_option("--seed", seed, "random seed (-1 = from the clock)")->capture_default_str();
+  if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  require_file(model_path, "model file");
+
+  so.seed = seed >= 0 ? static_cast<uint64_t>(seed)
+                      : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  auto model = Model::load(model_path);
+  SessionOptions opts;
+  opts.n_ctx = n_ctx;
+  opts.n_threads = n_threads;
+  opts.kv_type = kv_type;
+  Session session(*model, opts);
+  Sampler sampler(so);
+  const std::vector<int32_t> tokens = model->tokenize(prompt, /*add_special=*/true);
+  if (tokens.empty()) throw Error("the prompt produced no tokens");
+  if (static_cast<int64_t>(tokens.size()) >= session.context_size())
+    throw Error("prompt of " + std::to_string(tokens.size()) + " tokens does not fit the context of " +
+                std::to_string(session.context_size()));
+
+  std::fputs(prompt.c_str(), stdout);
+  std::fflush(stdout);
+  GenerationStats st = generate(session, sampler, tokens, n_predict, [](const std::string& piece) {
+    std::fputs(piece.c_str(), stdout);
+    std::fflush(stdout);
+    return true;
+  });
+  std::fputc('\n', stdout);
+  std::fprintf(stderr, "prompt: %d tokens in %.3f s (%.2f tok/s); generation: %d tokens in %.3f s (%.2f tok/s)\n",
+               st.prompt_tokens, st.prompt_seconds, st.prompt_tokens / std::max(st.prompt_seconds, 1e-9),
+               st.generated_tokens, st.generation_seconds,
+               st.generated_tokens / std::max(st.generation_seconds, 1e-9));
+  return 0;
+}
+
+}  // namespace edgelm::cli
