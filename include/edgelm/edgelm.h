@@ -73,6 +73,13 @@ struct SessionOptions {
   int n_threads = 0;      // 0 = all hardware threads
   int n_batch = 512;      // prompt tokens per forward pass
   std::string kv_type = "f16";   // KV cache encoding: f32, f16, q8_0
+  size_t snapshot_budget_bytes = size_t{512} << 20;   // LRU of state snapshots for prefix reuse
+};
+
+// What prefill_cached() did.
+struct PrefixReuse {
+  int64_t reused_tokens = 0;      // taken from the cache (live state or a snapshot)
+  int64_t processed_tokens = 0;   // run through the model
 };
 
 // One conversation's state (KV cache, recurrent state) over a shared Model.
@@ -92,14 +99,26 @@ class Session {
   // Feeds one token; returns its logits.
   std::span<const float> decode(int32_t token);
 
+  // Continues from the longest cached prefix of `tokens` (the full prompt of
+  // a new turn, including earlier turns): keeps what the live state shares
+  // with it, rewinds to a snapshot where layers cannot be truncated, and
+  // runs only the rest. Leaves a snapshot at the end for the next turn.
+  std::span<const float> prefill_cached(std::span<const int32_t> tokens, PrefixReuse* info = nullptr);
+  void checkpoint();              // snapshot the current position into the LRU
+
   int64_t position() const;       // tokens processed so far
   int64_t context_size() const;
-  void reset();                   // back to an empty context
+  const std::vector<int32_t>& history() const;   // the tokens the state has seen
+  size_t state_bytes() const;     // KV caches + recurrent state held now
+  void reset();                   // back to an empty context (snapshots are kept)
+  void save(const std::string& path) const;
+  void load(const std::string& path);
   const Model& model() const { return model_; }
 
  private:
   struct Impl;
   size_t batch_size(int chunk) const;
+  void run(std::span<const int32_t> tokens, int chunk, float* logits, bool all_logits);
   const Model& model_;
   std::unique_ptr<Impl> impl_;
 };
@@ -137,7 +156,8 @@ struct GenerationStats {
   bool stopped_at_eog = false;
 };
 
-// Prefills `prompt`, then samples up to n_predict tokens, calling on_piece
+// Prefills `prompt` (the whole context: what the session already holds of
+// it is reused, see Session::prefill_cached), then samples up to n_predict tokens, calling on_piece
 // with each token's text (complete UTF-8 sequences only). Stops at an
 // end-of-generation token or when on_piece returns false.
 GenerationStats generate(Session& session, Sampler& sampler, std::span<const int32_t> prompt, int n_predict,

@@ -47,7 +47,7 @@ GenerationStats generate(Session& session, Sampler& sampler, std::span<const int
   stats.prompt_tokens = static_cast<int>(prompt.size());
   auto t0 = std::chrono::steady_clock::now();
   for (int32_t t : prompt) sampler.accept(t);
-  std::span<const float> logits = session.prefill(prompt);
+  std::span<const float> logits = session.prefill_cached(prompt);
   stats.prompt_seconds = seconds_since(t0);
 
   Utf8StreamDecoder utf8;   // pieces may split a UTF-8 sequence; emit whole characters only

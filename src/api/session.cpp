@@ -2,15 +2,18 @@
 #include <thread>
 
 #include "api/model_impl.h"
+#include "memory/snapshot_cache.h"
 #include "memory/state.h"
 
 namespace edgelm {
 
 struct Session::Impl {
-  Impl(const models::Model& net, const memory::StateOptions& options, int n_threads)
-      : ctx(n_threads), state(net.memory_specs(), options) {}
+  Impl(const models::Model& net, const memory::StateOptions& options, int n_threads, size_t snapshot_bytes)
+      : ctx(n_threads), state(net.memory_specs(), options), snapshots(snapshot_bytes) {}
   models::ForwardContext ctx;
   memory::State state;
+  memory::SnapshotCache snapshots;
+  std::vector<int32_t> history;   // tokens[0..n_past) of the live state
   std::vector<float> logits;
   int n_batch = 512;
 };
@@ -34,7 +37,8 @@ Session::Session(const Model& model, const SessionOptions& options) : model_(mod
   so.max_batch = std::max(1, options.n_batch);
   if (!kernels::parse_kv_type(options.kv_type.c_str(), &so.kv_type))
     throw Error("unknown KV cache type '" + options.kv_type + "' (available: f32, f16, q8_0)");
-  impl_ = std::make_unique<Impl>(net, so, options.n_threads > 0 ? options.n_threads : default_threads());
+  impl_ = std::make_unique<Impl>(net, so, options.n_threads > 0 ? options.n_threads : default_threads(),
+                                 options.snapshot_budget_bytes);
   impl_->n_batch = so.max_batch;
 }
 
@@ -45,41 +49,79 @@ size_t Session::batch_size(int chunk) const {
   return static_cast<size_t>(chunk > 0 ? std::min(chunk, impl_->n_batch) : impl_->n_batch);
 }
 
-std::vector<float> Session::eval_all(std::span<const int32_t> tokens, int chunk) {
+void Session::run(std::span<const int32_t> tokens, int chunk, float* logits, bool all_logits) {
   const models::Model& net = *model_.impl().net;
-  const int n_vocab = net.hparams().n_vocab;
+  if (tokens.empty()) throw Error("no tokens to process");
   if (impl_->state.n_past() + static_cast<int64_t>(tokens.size()) > impl_->state.n_ctx())
     throw Error("context overflow: " + std::to_string(impl_->state.n_past() + tokens.size()) +
                 " tokens exceed the context size " + std::to_string(impl_->state.n_ctx()));
-  std::vector<float> out(tokens.size() * static_cast<size_t>(n_vocab));
+  const int n_vocab = net.hparams().n_vocab;
   const size_t step = batch_size(chunk);
   for (size_t i = 0; i < tokens.size(); i += step) {
     const int n = static_cast<int>(std::min(step, tokens.size() - i));
-    net.forward(impl_->ctx, impl_->state, tokens.data() + i, n, out.data() + i * n_vocab, true);
+    net.forward(impl_->ctx, impl_->state, tokens.data() + i, n, all_logits ? logits + i * n_vocab : logits, all_logits);
+    impl_->history.insert(impl_->history.end(), tokens.begin() + i, tokens.begin() + i + n);
   }
+}
+
+std::vector<float> Session::eval_all(std::span<const int32_t> tokens, int chunk) {
+  std::vector<float> out(tokens.size() * static_cast<size_t>(model_.info().n_vocab));
+  run(tokens, chunk, out.data(), true);
   return out;
 }
 
 std::span<const float> Session::prefill(std::span<const int32_t> tokens, int chunk) {
-  const models::Model& net = *model_.impl().net;
-  const int n_vocab = net.hparams().n_vocab;
-  if (tokens.empty()) throw Error("prefill needs at least one token");
-  if (impl_->state.n_past() + static_cast<int64_t>(tokens.size()) > impl_->state.n_ctx())
-    throw Error("context overflow: " + std::to_string(impl_->state.n_past() + tokens.size()) +
-                " tokens exceed the context size " + std::to_string(impl_->state.n_ctx()));
-  impl_->logits.resize(n_vocab);
-  const size_t step = batch_size(chunk);
-  for (size_t i = 0; i < tokens.size(); i += step) {
-    const int n = static_cast<int>(std::min(step, tokens.size() - i));
-    net.forward(impl_->ctx, impl_->state, tokens.data() + i, n, impl_->logits.data(), false);
-  }
+  impl_->logits.resize(model_.info().n_vocab);
+  run(tokens, chunk, impl_->logits.data(), false);
   return impl_->logits;
 }
 
 std::span<const float> Session::decode(int32_t token) { return prefill(std::span<const int32_t>(&token, 1)); }
 
+std::span<const float> Session::prefill_cached(std::span<const int32_t> tokens, PrefixReuse* info) {
+  if (tokens.empty()) throw Error("no tokens to process");
+  const std::vector<int32_t> prompt(tokens.begin(), tokens.end());
+  memory::State& state = impl_->state;
+  // Keep at least one token to run: its logits are the result.
+  const int64_t shared = std::min<int64_t>(memory::common_prefix(impl_->history, prompt), prompt.size() - 1);
+  int64_t start = shared;
+  if (shared < state.n_past()) {
+    if (state.can_truncate()) {
+      state.truncate(shared);
+    } else if (const memory::Snapshot* snap = impl_->snapshots.best(prompt, shared)) {
+      state.restore(*snap);
+      start = snap->n_past;
+    } else {
+      state.clear();
+      start = 0;
+    }
+    impl_->history.resize(start);
+  }
+  std::span<const float> logits = prefill(tokens.subspan(start));
+  if (!state.can_truncate()) impl_->snapshots.put(state, impl_->history);
+  if (info) {
+    info->reused_tokens = start;
+    info->processed_tokens = static_cast<int64_t>(prompt.size()) - start;
+  }
+  return logits;
+}
+
+void Session::checkpoint() {
+  if (!impl_->state.can_truncate()) impl_->snapshots.put(impl_->state, impl_->history);
+}
+
 int64_t Session::position() const { return impl_->state.n_past(); }
 int64_t Session::context_size() const { return impl_->state.n_ctx(); }
-void Session::reset() { impl_->state.clear(); }
+const std::vector<int32_t>& Session::history() const { return impl_->history; }
+size_t Session::state_bytes() const { return impl_->state.bytes(); }
+
+void Session::reset() {
+  impl_->state.clear();
+  impl_->history.clear();
+}
+
+void Session::save(const std::string& path) const { impl_->state.save(path, impl_->history); }
+
+void Session::load(const std::string& path) { impl_->history = impl_->state.load(path); }
 
 }  // namespace edgelm

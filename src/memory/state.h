@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kernels/attention.h"
@@ -88,6 +89,11 @@ class State {
 
   Snapshot snapshot() const;
   void restore(const Snapshot& s);
+
+  // Whole-state persistence; `tokens` are the tokens the state has seen.
+  // load() checks that the file matches this state's layout and returns them.
+  void save(const std::string& path, const std::vector<int32_t>& tokens) const;
+  std::vector<int32_t> load(const std::string& path);
 
   LayerKv& kv(int layer) { return kv_[layer]; }
   RecurrentLayer& recurrent(int layer) { return rec_[layer]; }

@@ -1,0 +1,148 @@
+// Session behaviour through the public API on every golden architecture:
+// prefix reuse across agent turns, rewinding through snapshots, and saving
+// and loading state, each checked against a fresh full computation.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "edgelm/edgelm.h"
+
+namespace edgelm {
+namespace {
+
+std::string shared(const std::string& rel) { return std::string(EDGELM_SHARED_DIR) + "/" + rel; }
+
+const char* kModels[] = {"golden/llama/tiny-llama-f32.gguf", "golden/qwen3/tiny-qwen3-f32.gguf",
+                         "golden/gemma3/tiny-gemma3-f32.gguf", "golden/gemma4/tiny-gemma4-f32.gguf",
+                         "golden/qwen35/tiny-qwen35-f32.gguf"};
+
+std::vector<int32_t> tokens(int n, uint32_t seed, int n_vocab) {
+  std::vector<int32_t> out(n);
+  for (int i = 0; i < n; ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    out[i] = static_cast<int32_t>((seed >> 8) % static_cast<uint32_t>(n_vocab));
+  }
+  return out;
+}
+
+std::vector<int32_t> concat(std::initializer_list<std::vector<int32_t>> parts) {
+  std::vector<int32_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+SessionOptions options() {
+  SessionOptions o;
+  o.n_ctx = 256;
+  o.n_threads = 2;
+  o.n_batch = 16;      // small batches: sliding rings wrap within the test
+  o.kv_type = "f32";
+  return o;
+}
+
+// Logits after the last token of `prompt`, computed from scratch.
+std::vector<float> fresh_logits(const Model& model, const std::vector<int32_t>& prompt) {
+  Session s(model, options());
+  auto l = s.prefill(prompt);
+  return std::vector<float>(l.begin(), l.end());
+}
+
+double max_rel_diff(std::span<const float> a, const std::vector<float>& b) {
+  double d = 0, m = 0;
+  for (size_t i = 0; i < b.size(); ++i) {
+    d = std::max(d, static_cast<double>(std::fabs(a[i] - b[i])));
+    m = std::max(m, static_cast<double>(std::fabs(b[i])));
+  }
+  return d / m;
+}
+
+class SessionTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(shared(GetParam()))) GTEST_FAIL() << "reference model missing: " << shared(GetParam());
+    model_ = Model::load(shared(GetParam()));
+    n_vocab_ = model_->info().n_vocab;
+  }
+  std::unique_ptr<Model> model_;
+  int n_vocab_ = 0;
+};
+
+TEST_P(SessionTest, SecondTurnProcessesOnlyNewTokens) {
+  const auto p1 = tokens(37, 1, n_vocab_), reply = tokens(9, 2, n_vocab_), m2 = tokens(23, 3, n_vocab_);
+  Session s(*model_, options());
+  PrefixReuse info;
+  s.prefill_cached(p1, &info);
+  EXPECT_EQ(info.processed_tokens, 37);
+  for (int32_t t : reply) s.decode(t);
+  const auto turn2 = concat({p1, reply, m2});
+  auto logits = s.prefill_cached(turn2, &info);
+  EXPECT_EQ(info.reused_tokens, 46);
+  EXPECT_EQ(info.processed_tokens, 23);
+  EXPECT_LE(max_rel_diff(logits, fresh_logits(*model_, turn2)), 1e-5);
+}
+
+TEST_P(SessionTest, RewritingTheReplyRewindsToTheTurnSnapshot) {
+  // Templates may re-render an earlier reply differently (e.g. dropping its
+  // reasoning): the session must rewind to where the prompts diverge.
+  const auto p1 = tokens(41, 4, n_vocab_), reply = tokens(12, 5, n_vocab_);
+  const auto edited = tokens(7, 6, n_vocab_), m2 = tokens(15, 7, n_vocab_);
+  Session s(*model_, options());
+  s.prefill_cached(p1);
+  for (int32_t t : reply) s.decode(t);
+  const auto turn2 = concat({p1, edited, m2});
+  PrefixReuse info;
+  auto logits = s.prefill_cached(turn2, &info);
+  EXPECT_EQ(info.reused_tokens, 41);   // the live state or the snapshot at the end of turn 1
+  EXPECT_EQ(info.processed_tokens, 22);
+  EXPECT_LE(max_rel_diff(logits, fresh_logits(*model_, turn2)), 1e-5);
+}
+
+TEST_P(SessionTest, SameLogitsWithoutAnyReuse) {
+  const auto prompt = tokens(50, 8, n_vocab_);
+  Session s(*model_, options());
+  PrefixReuse info;
+  s.prefill_cached(tokens(20, 9, n_vocab_));
+  auto logits = s.prefill_cached(prompt, &info);
+  EXPECT_EQ(info.processed_tokens + info.reused_tokens, 50);
+  EXPECT_LE(max_rel_diff(logits, fresh_logits(*model_, prompt)), 1e-5);
+}
+
+TEST_P(SessionTest, SaveAndLoadContinueIdentically) {
+  const auto p1 = tokens(33, 10, n_vocab_), more = tokens(11, 11, n_vocab_);
+  const std::string path = (std::filesystem::temp_directory_path() / "edgelm_state_test.bin").string();
+  Session a(*model_, options());
+  a.prefill(p1);
+  a.save(path);
+  Session b(*model_, options());
+  b.load(path);
+  EXPECT_EQ(b.position(), 33);
+  EXPECT_EQ(b.history(), a.history());
+  auto la = a.prefill(more);
+  std::vector<float> expected(la.begin(), la.end());
+  EXPECT_EQ(max_rel_diff(b.prefill(more), expected), 0.0);
+  std::filesystem::remove(path);
+}
+
+TEST_P(SessionTest, OverflowAndBadStateFilesAreErrors) {
+  SessionOptions o = options();
+  o.n_ctx = 16;
+  Session s(*model_, o);
+  EXPECT_THROW(s.prefill(tokens(17, 12, n_vocab_)), Error);
+  const std::string path = (std::filesystem::temp_directory_path() / "edgelm_bad_state.bin").string();
+  { FILE* f = std::fopen(path.c_str(), "wb"); std::fputs("not a state", f); std::fclose(f); }
+  EXPECT_THROW(s.load(path), Error);
+  std::filesystem::remove(path);
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, SessionTest, ::testing::ValuesIn(kModels), [](const auto& info) {
+  std::string name = std::filesystem::path(info.param).stem().string();
+  for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
+});
+
+}  // namespace
+}  // namespace edgelm
