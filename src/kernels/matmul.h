@@ -1,14 +1,43 @@
 // Matrix multiplication of a weight matrix (any GGUF type, as stored) with a
 // batch of float32 activation rows.
+//
+// Every result is bit-identical to the scalar reference vec_dot_ref() applied
+// to the activation row converted by quantize_row() to the weight's
+// vec_dot_type, whichever kernel set runs (kernels/isa.h): the SIMD kernels
+// vectorize across rows and tokens, never across the blocks of one dot
+// product, so each row's float operations keep the reference's order.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "kernels/threadpool.h"
 #include "tensor/types.h"
 
 namespace edgelm::kernels {
+
+struct MatrixView;
+struct PackedMatrix;   // kernels/packed.h
+
+// The packed copies (kernels/packed.h) of one weight matrix, made on its
+// first matmul and shared by every copy of its MatrixView, row slices
+// included (each distinct slice gets its own packing). Thread-safe.
+class PackCache {
+ public:
+  PackCache();
+  ~PackCache();
+  PackCache(const PackCache&) = delete;
+  PackCache& operator=(const PackCache&) = delete;
+
+  const PackedMatrix& get(const MatrixView& w, int group_rows, ThreadPool& pool);
+  size_t bytes() const;   // memory held by the packings
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<PackedMatrix>> packs_;
+};
 
 // A 2-D weight {cols, rows}: `rows` rows of `cols` elements, row-major, in
 // `type` blocks (GGUF layout; y = W x maps cols -> rows).
@@ -18,6 +47,11 @@ struct MatrixView {
   int64_t cols = 0;
   int64_t rows = 0;
   size_t row_bytes = 0;
+  // Where the SIMD kernels keep this matrix's packed copy. The weights behind
+  // `data` must not change while it lives; nullptr disables packing (the
+  // matmul then takes the scalar reference path).
+  std::shared_ptr<PackCache> packs = std::make_shared<PackCache>();
+
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };
 
@@ -31,6 +65,15 @@ struct MatmulScratch {
 // f16, ...), as llama.cpp's CPU backend does.
 void matmul(const MatrixView& w, const float* x, int64_t ldx, int n_tokens,
             float* y, int64_t ldy, ThreadPool& pool, MatmulScratch& scratch);
+
+// Builds w's packed copy for the active kernel set now rather than on its
+// first matmul (e.g. at model load); a no-op where matmul would not pack.
+void prepack(const MatrixView& w, ThreadPool& pool);
+
+// The scalar reference path of matmul (vec_dot_ref for every output), for
+// any supported type; the SIMD path must agree with it bit for bit.
+void matmul_reference(const MatrixView& w, const float* x, int64_t ldx, int n_tokens,
+                      float* y, int64_t ldy, ThreadPool& pool, MatmulScratch& scratch);
 
 // Decodes row r of w into out[w.cols] (embedding look-ups).
 void dequantize_rows(const MatrixView& w, int64_t r, float* out);

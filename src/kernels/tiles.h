@@ -1,0 +1,330 @@
+// The packed matmul micro-kernels and activation quantizers, written once over
+// a small SIMD vocabulary `V` that each ISA file (isa_avx512.cpp, isa_avx2.cpp,
+// isa_neon.cpp) defines and then instantiates with its own compiler flags.
+//
+// Lane r of every vector belongs to row r of a packed group (pack_layout.h).
+// The integer block sums are exact whatever their grouping, and every float
+// operation below is the scalar reference's (tensor/vec_dot_ref.cpp) for one
+// row, in its order, lane-wise — so each output is bit-identical to
+// vec_dot_ref. The ISA files are compiled with -ffp-contract=off so that no
+// multiply and add are fused.
+//
+// What V provides (F: R floats, I: R int32, DAcc: R doubles):
+//   kRows, kPass, kSuperBlockPass (rows per group, tokens per kernel pass); f_zero f_set f_load f_store f_add f_sub f_mul f_from_i f_load_f16
+//   i_zero i_add i_hsum store_i8;  f_abs f_max_keep f_hmax f_eq_mask f_any_nan
+//   q8_0_codes q8_k_codes f_round_f16 f_round_bf16      (activation quantizers)
+//   b32_decode<T> b32_dot                               (32-element blocks)
+//   sb_scale<T> sb_decode<hi_bits, shift0, shift1> sb_quad<T> sb_min_pairs (super-blocks)
+//   fl_load<T> d_zero d_add d_round                     (F32 / F16 / BF16)
+//
+// Include this only from an ISA file, which then defines V and instantiates
+// make_kernels<V>(). Everything here has internal linkage, so no code compiled
+// with ISA flags can be picked by the linker for another translation unit.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "kernels/activations.h"
+#include "kernels/isa_kernels.h"
+#include "kernels/pack_layout.h"
+#include "tensor/quant_blocks.h"
+#include "tensor/types.h"
+
+namespace edgelm::kernels {
+namespace {
+
+template <int N, class Fn>
+inline void static_for(Fn&& fn) {
+  [&]<int... Is>(std::integer_sequence<int, Is...>) { (fn(std::integral_constant<int, Is>{}), ...); }(
+      std::make_integer_sequence<int, N>{});
+}
+
+inline int32_t load_i32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// The signed code of each nibble of a Q4_0 / IQ4_NL weight, plus `offset`.
+struct NibbleTable {
+  int8_t v[16];
+};
+constexpr NibbleTable nibble_values(GgmlType type, int offset) {
+  NibbleTable t{};
+  for (int n = 0; n < 16; ++n)
+    t.v[n] = static_cast<int8_t>((type == GgmlType::Q4_0 ? n - 8 : kIQ4Values[n]) + offset);
+  return t;
+}
+
+// ---- 32-element blocks: Q4_0, Q8_0, IQ4_NL ---------------------------------
+
+template <class V, GgmlType kType, int T>
+void tile_block32(const uint8_t* group, int64_t blocks, const void* const* act, float* out) {
+  static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
+  const ActBlock32* a[T];
+  typename V::F acc[T];
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) {
+    a[t] = static_cast<const ActBlock32*>(act[t]);
+    acc[t] = V::f_zero();
+  }
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* rec = group + b * L.bytes;
+    typename V::I codes[8];
+    V::template b32_decode<kType>(rec, codes);
+    const auto dw = V::f_load_f16(rec + L.d);
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      const ActBlock32& y = a[t][b];
+      const auto s = V::f_from_i(V::b32_dot(codes, y));
+      const auto dy = V::f_set(y.d);
+      // The reference's grouping: Q4_0 (s·dw)·dy; Q8_0 s·(dw·dy); IQ4_NL
+      // (dy·dw)·s, the same value since a product of two floats commutes.
+      const auto term = kType == GgmlType::Q4_0 ? V::f_mul(V::f_mul(s, dw), dy) : V::f_mul(s, V::f_mul(dw, dy));
+      acc[t] = V::f_add(acc[t], term);
+    }
+  }
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) V::f_store(out + t * V::kRows, acc[t]);
+}
+
+// ---- 256-element super-blocks: Q4_K, Q5_K, Q6_K -----------------------------
+// The reference keeps 8 float partial sums per row (element e feeds lane
+// e % 8) and adds them at the end; quad c = 8j + l holds only lane-l elements,
+// so lane l's integer sum collects quads l, 8+l, 16+l, ... Quads are handled
+// in pairs (2lp, 2lp+1): the low and high nibbles of one packed vector.
+
+template <class V, GgmlType kType, int T>
+void tile_superblock(const uint8_t* group, int64_t blocks, const void* const* act, float* out) {
+  using F = typename V::F;
+  using I = typename V::I;
+  static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
+  static constexpr size_t kVec = pack_layout::vec_bytes(V::kRows);
+  static constexpr int kHiBits = L.hi_bits;
+  F lanes[T][8], sumf[T];
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) {
+    sumf[t] = V::f_zero();
+    #pragma GCC unroll 16
+    for (int l = 0; l < 8; ++l) lanes[t][l] = V::f_zero();
+  }
+  for (int64_t sb = 0; sb < blocks; ++sb) {
+    const uint8_t* rec = group + sb * L.bytes;
+    const ActSuperBlock* y[T];
+    F dd[T];
+    const F dw = V::f_load_f16(rec + L.d);
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      y[t] = static_cast<const ActSuperBlock*>(act[t]) + sb;
+      dd[t] = V::f_mul(dw, V::f_set(y[t]->d));   // reference: fp16(x.d) * y.d
+    }
+    I scale[8];
+    #pragma GCC unroll 16
+    for (int j = 0; j < 8; ++j) scale[j] = V::template sb_scale<kType>(rec + L.scales, j);
+    static_for<4>([&](auto lp) {
+      constexpr int c0 = 2 * decltype(lp)::value;
+      I acc[T][2];
+      #pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) acc[t][0] = acc[t][1] = V::i_zero();
+      #pragma GCC unroll 16
+      for (int j = 0; j < 8; ++j) {
+        const uint8_t* nib = rec + L.nib + (8 * j + c0) / 2 * kVec;
+        I u0, u1;
+        if constexpr (kHiBits == 0) {
+          V::template sb_decode<0, 0, 0>(nib, nullptr, &u0, &u1);
+        } else {
+          const uint8_t* hi = rec + L.hi + pack_layout::hi_vector(kHiBits, 8 * j + c0) * kVec;
+          V::template sb_decode<kHiBits, pack_layout::hi_shift(kHiBits, c0), pack_layout::hi_shift(kHiBits, c0 + 1)>(
+              nib, hi, &u0, &u1);
+        }
+        #pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+          acc[t][0] = V::template sb_quad<kType>(acc[t][0], u0, scale[j], *y[t], 8 * j + c0);
+          acc[t][1] = V::template sb_quad<kType>(acc[t][1], u1, scale[j], *y[t], 8 * j + c0 + 1);
+        }
+      }
+      // reference: lanes[l] += d * lane_sum[l]
+      #pragma GCC unroll 16
+      for (int t = 0; t < T; ++t)
+        #pragma GCC unroll 16
+        for (int h = 0; h < 2; ++h)
+          lanes[t][c0 + h] = V::f_add(lanes[t][c0 + h], V::f_mul(dd[t], V::f_from_i(acc[t][h])));
+    });
+    if constexpr (kType != GgmlType::Q6_K) {
+      // reference: sumf -= fp16(x.dmin) * y.d * Σ bsums·mins
+      const F dmin = V::f_load_f16(rec + L.dmin);
+      #pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) {
+        I m = V::i_zero();
+        #pragma GCC unroll 16
+        for (int p = 0; p < 4; ++p) m = V::sb_min_pairs(m, rec + L.mins + p * 2 * V::kRows, &y[t]->bsum32[2 * p]);
+        sumf[t] = V::f_sub(sumf[t], V::f_mul(V::f_mul(dmin, V::f_set(y[t]->d)), V::f_from_i(m)));
+      }
+    }
+  }
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) {
+    F s = sumf[t];
+    #pragma GCC unroll 16
+    for (int l = 0; l < 8; ++l) s = V::f_add(s, lanes[t][l]);
+    V::f_store(out + t * V::kRows, s);
+  }
+}
+
+// ---- F32 / F16 / BF16: f32 products summed in double, column by column -----
+
+template <class V, GgmlType kType, int T>
+void tile_float(const uint8_t* group, int64_t cols, const void* const* act, float* out) {
+  static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
+  const float* x[T];
+  typename V::DAcc acc[T];
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) {
+    x[t] = static_cast<const float*>(act[t]);
+    acc[t] = V::d_zero();
+  }
+  for (int64_t k = 0; k < cols; ++k) {
+    const auto w = V::template fl_load<kType>(group + k * L.bytes);
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) acc[t] = V::d_add(acc[t], V::f_mul(w, V::f_set(x[t][k])));
+  }
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) V::f_store(out + t * V::kRows, V::d_round(acc[t]));
+}
+
+template <class V, GgmlType kType, int T>
+void tile_n(const uint8_t* group, int64_t records, const void* const* act, float* out) {
+  constexpr pack_layout::Family kFamily = pack_layout::family_of(kType);
+  if constexpr (kFamily == pack_layout::Family::Block32) tile_block32<V, kType, T>(group, records, act, out);
+  else if constexpr (kFamily == pack_layout::Family::SuperBlock) tile_superblock<V, kType, T>(group, records, act, out);
+  else tile_float<V, kType, T>(group, records, act, out);
+}
+
+// Tokens per micro-kernel pass, as many as V's registers hold without
+// spilling (a super-block pass keeps 2 integer lane sums per token, plus the
+// 8 sub-block scales).
+template <class V, GgmlType kType>
+constexpr int kPassTokens =
+    pack_layout::family_of(kType) == pack_layout::Family::SuperBlock ? V::kSuperBlockPass : V::kPass;
+
+template <class V, GgmlType kType, int... Ns>
+void tile_pass(int n, const uint8_t* group, int64_t records, const void* const* act, float* out,
+               std::integer_sequence<int, Ns...>) {
+  ((n == Ns + 1 ? (tile_n<V, kType, Ns + 1>(group, records, act, out), true) : false) || ...);
+}
+
+template <class V, GgmlType kType>
+void tile(const uint8_t* group, int64_t records, const void* const* act, int n_tokens, float* out) {
+  constexpr int kPass = kPassTokens<V, kType>;
+  static_assert(kMaxTileTokens % kPass == 0);
+  for (int t = 0; t < n_tokens; t += kPass)
+    tile_pass<V, kType>(std::min(kPass, n_tokens - t), group, records, act + t, out + t * V::kRows,
+                        std::make_integer_sequence<int, kPass>{});
+}
+
+template <class V>
+TileFn tile_for(GgmlType type) {
+  switch (type) {
+    case GgmlType::Q4_0: return &tile<V, GgmlType::Q4_0>;
+    case GgmlType::Q8_0: return &tile<V, GgmlType::Q8_0>;
+    case GgmlType::IQ4_NL: return &tile<V, GgmlType::IQ4_NL>;
+    case GgmlType::Q4_K: return &tile<V, GgmlType::Q4_K>;
+    case GgmlType::Q5_K: return &tile<V, GgmlType::Q5_K>;
+    case GgmlType::Q6_K: return &tile<V, GgmlType::Q6_K>;
+    case GgmlType::F32: return &tile<V, GgmlType::F32>;
+    case GgmlType::F16: return &tile<V, GgmlType::F16>;
+    case GgmlType::BF16: return &tile<V, GgmlType::BF16>;
+    default: return nullptr;
+  }
+}
+
+// ---- Activation quantizers, bit-identical to quantize_row ------------------
+
+// Q8_0: d = amax/127, q = roundf(x·(1/d)) clamped to int8.
+template <class V>
+void act_q8_0(const float* x, ActBlock32* out, int64_t blocks) {
+  constexpr int kVecs = 32 / V::kRows;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float* xb = x + 32 * b;
+    typename V::F v[kVecs];
+    auto amax = V::f_zero();
+    #pragma GCC unroll 16
+    for (int i = 0; i < kVecs; ++i) {
+      v[i] = V::f_load(xb + i * V::kRows);
+      amax = V::f_max_keep(amax, V::f_abs(v[i]));
+    }
+    const float d = V::f_hmax(amax) / 127;
+    const float inv = d != 0.0f ? 1.0f / d : 0.0f;
+    auto sum = V::i_zero();
+    #pragma GCC unroll 16
+    for (int i = 0; i < kVecs; ++i) {
+      const auto q = V::q8_0_codes(V::f_mul(v[i], V::f_set(inv)));
+      V::store_i8(out[b].qs + i * V::kRows, q);
+      sum = V::i_add(sum, q);
+    }
+    out[b].d = fp16_to_fp32(fp32_to_fp16(d));
+    out[b].sum = V::i_hsum(sum);
+  }
+}
+
+// Q8_K: M = the first element of largest magnitude, iscale = −127/M,
+// q = min(127, nearest_int(iscale·x)), d = 1/iscale; all-zero blocks stay zero.
+template <class V>
+void act_q8_k(const float* x, ActSuperBlock* out, int64_t blocks, bool q6_corr) {
+  constexpr int kVecs = 256 / V::kRows;
+  static_assert(16 % V::kRows == 0, "a vector must not straddle two 16-element bsums");
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float* xb = x + 256 * b;
+    auto amax = V::f_zero();
+    #pragma GCC unroll 16
+    for (int i = 0; i < kVecs; ++i) amax = V::f_max_keep(amax, V::f_abs(V::f_load(xb + i * V::kRows)));
+    const float am = V::f_hmax(amax);
+    int8_t qs[256] = {};
+    int16_t bsums[16] = {};
+    float d = 0.0f;
+    if (am != 0.0f) {
+      int first = 0;
+      #pragma GCC unroll 16
+      for (int i = 0; i < kVecs; ++i) {
+        const unsigned mask = V::f_eq_mask(V::f_abs(V::f_load(xb + i * V::kRows)), am);
+        if (mask) {
+          first = i * V::kRows + __builtin_ctz(mask);
+          break;
+        }
+      }
+      const float iscale = -127.0f / xb[first];
+      #pragma GCC unroll 16
+      for (int i = 0; i < kVecs; ++i) {
+        const auto q = V::q8_k_codes(V::f_mul(V::f_set(iscale), V::f_load(xb + i * V::kRows)));
+        V::store_i8(qs + i * V::kRows, q);
+        bsums[i * V::kRows / 16] = static_cast<int16_t>(bsums[i * V::kRows / 16] + V::i_hsum(q));
+      }
+      d = 1 / iscale;
+    }
+    finish_superblock(qs, d, bsums, q6_corr, &out[b]);
+  }
+}
+
+// x rounded to f16 or bf16 and back; vectors holding a NaN take the scalar
+// path, which fixes the NaN's payload as the reference does.
+template <class V, bool kBf16>
+void round_half(const float* x, float* out, int64_t n) {
+  const auto scalar = kBf16 ? act_round_bf16_ref : act_round_f16_ref;
+  int64_t i = 0;
+  for (; i + V::kRows <= n; i += V::kRows) {
+    const auto v = V::f_load(x + i);
+    if (V::f_any_nan(v)) scalar(x + i, out + i, V::kRows);
+    else V::f_store(out + i, kBf16 ? V::f_round_bf16(v) : V::f_round_f16(v));
+  }
+  scalar(x + i, out + i, n - i);
+}
+
+template <class V>
+constexpr IsaKernels make_kernels(Isa isa) {
+  return IsaKernels{isa, V::kRows, &tile_for<V>, &act_q8_0<V>, &act_q8_k<V>, &round_half<V, false>, &round_half<V, true>};
+}
+
+}  // namespace
+}  // namespace edgelm::kernels

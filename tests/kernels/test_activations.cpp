@@ -1,0 +1,79 @@
+// The SIMD activation quantizers must produce exactly quantize_row()'s bytes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "kernels/activations.h"
+#include "kernels/isa_kernels.h"
+#include "kernel_test_util.h"
+
+namespace edgelm {
+namespace {
+
+using kernels::ActBlock32;
+using kernels::ActSuperBlock;
+
+// make_activations plus one block of non-finite values.
+std::vector<float> activations_with_specials(uint64_t seed, int64_t n) {
+  std::vector<float> x = test::make_activations(seed, n);
+  const float inf = std::numeric_limits<float>::infinity();
+  const float specials[] = {std::nanf(""), inf, -inf, 1e-45f, -3e-39f, 65520.0f, -65504.0f, 2.5f};
+  for (size_t i = 0; i < std::size(specials); ++i) x[x.size() - 64 + 3 * i] = specials[i];
+  return x;
+}
+
+TEST(Activations, Q8_0MatchesQuantizeRow) {
+  for (kernels::Isa isa : test::simd_isas()) {
+    const kernels::IsaKernels& k = *kernels::kernels_of(isa);
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      const int64_t n = 1024;
+      const std::vector<float> x = activations_with_specials(seed, n);
+      std::vector<ActBlock32> want(n / 32), got(n / 32);
+      kernels::act_q8_0_ref(x.data(), want.data(), n / 32);
+      k.act_q8_0(x.data(), got.data(), n / 32);
+      for (int64_t b = 0; b < n / 32; ++b)
+        ASSERT_EQ(0, std::memcmp(&want[b], &got[b], sizeof(ActBlock32))) << kernels::isa_name(isa) << " block " << b;
+    }
+  }
+}
+
+TEST(Activations, Q8_KMatchesQuantizeRow) {
+  for (kernels::Isa isa : test::simd_isas()) {
+    const kernels::IsaKernels& k = *kernels::kernels_of(isa);
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      const int64_t n = 2048;
+      const std::vector<float> x = activations_with_specials(seed, n);
+      std::vector<ActSuperBlock> want(n / 256), got(n / 256);
+      kernels::act_q8_k_ref(x.data(), want.data(), n / 256, true);
+      k.act_q8_k(x.data(), got.data(), n / 256, true);
+      for (int64_t b = 0; b < n / 256; ++b)
+        ASSERT_EQ(0, std::memcmp(&want[b], &got[b], sizeof(ActSuperBlock))) << kernels::isa_name(isa) << " block " << b;
+    }
+  }
+}
+
+TEST(Activations, HalfRoundingMatchesScalar) {
+  for (kernels::Isa isa : test::simd_isas()) {
+    const kernels::IsaKernels& k = *kernels::kernels_of(isa);
+    const int64_t n = 1000;   // not a multiple of any vector width
+    std::vector<float> x = activations_with_specials(7, n);
+    // Values at and around f16/bf16 rounding ties and the subnormal ranges.
+    for (int i = 0; i < 200; ++i) {
+      const uint32_t bits = 0x33000000u + static_cast<uint32_t>(i) * 0x00a00fffu;
+      std::memcpy(&x[static_cast<size_t>(i)], &bits, 4);
+    }
+    std::vector<float> want(n), got(n);
+    kernels::act_round_f16_ref(x.data(), want.data(), n);
+    k.round_f16(x.data(), got.data(), n);
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(test::bits_of(want[i]), test::bits_of(got[i])) << kernels::isa_name(isa) << " f16 at " << i;
+    kernels::act_round_bf16_ref(x.data(), want.data(), n);
+    k.round_bf16(x.data(), got.data(), n);
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(test::bits_of(want[i]), test::bits_of(got[i])) << kernels::isa_name(isa) << " bf16 at " << i;
+  }
+}
+
+}  // namespace
+}  // namespace edgelm
