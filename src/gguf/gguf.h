@@ -72,7 +72,8 @@ class File {
   uint32_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }
   uint64_t file_size() const { return size_; }
-  const std::string& path() const { return path_; }   // empty for from_bytes
+  const std::string& path() const { return path_; }
+  bool is_mapped() const { return mapping_ != nullptr; }   // data is a read-only file mapping   // empty for from_bytes
 
   const std::vector<std::pair<std::string, Value>>& metadata() const { return kv_; }
   const Value* find(std::string_view key) const;

@@ -1,5 +1,8 @@
 #include "kernels/matmul.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -53,6 +56,18 @@ uint8_t* aligned64(std::vector<uint8_t>& buf, size_t bytes) {
 PackCache::PackCache() = default;
 PackCache::~PackCache() = default;
 
+namespace {
+
+// Drops the whole pages inside [p, p+n) from this process's resident set.
+void release_pages(const uint8_t* p, size_t n) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(page - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+}  // namespace
+
 const PackedMatrix& PackCache::get(const MatrixView& w, int group_rows, ThreadPool& pool) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& p : packs_)
@@ -60,6 +75,7 @@ const PackedMatrix& PackCache::get(const MatrixView& w, int group_rows, ThreadPo
         p->group_rows == group_rows)
       return *p;
   packs_.push_back(pack_matrix(w, group_rows, pool));
+  if (w.file_backed) release_pages(w.data, static_cast<size_t>(w.rows) * w.row_bytes);
   return *packs_.back();
 }
 

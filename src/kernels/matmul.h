@@ -51,6 +51,10 @@ struct MatrixView {
   // `data` must not change while it lives; nullptr disables packing (the
   // matmul then takes the scalar reference path).
   std::shared_ptr<PackCache> packs = std::make_shared<PackCache>();
+  // The bytes are a read-only file mapping: once packed, their pages are
+  // handed back to the page cache (re-read from the file if touched again),
+  // so the process does not hold the same weights twice.
+  bool file_backed = false;
 
   const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };

@@ -78,6 +78,7 @@ kernels::MatrixView Weights::matrix(const std::string& name, int64_t cols, int64
   m.cols = cols;
   m.rows = rows;
   m.row_bytes = row_bytes(t.type, cols);
+  m.file_backed = file_.is_mapped();
   return m;
 }
 
