@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "edgelm/edgelm.h"
+#include "edgelm/memory_plan.h"
 
 namespace edgelm::cli {
 
@@ -15,7 +16,7 @@ int cmd_run(int argc, char** argv) {
   int64_t n_ctx = 0;
   int64_t seed = -1;
   SamplerOptions so;
-  std::string kv_type = "f16";
+  std::string kv_type = "f16", mem_budget;
   app.add_option("-m,--model", model_path, "GGUF model file")->required();
   app.add_option("-p,--prompt", prompt, "prompt text")->required();
   app.add_option("-n,--n-predict", n_predict, "tokens to generate")->capture_default_str()->check(CLI::Range(0, 1 << 24));
@@ -29,7 +30,10 @@ int cmd_run(int argc, char** argv) {
   app.add_option("--repeat-last-n", so.repeat_last_n, "tokens the penalties look back on")->capture_default_str();
   app.add_option("--presence-penalty", so.presence_penalty, "presence penalty")->capture_default_str();
   app.add_option("--frequency-penalty", so.frequency_penalty, "frequency penalty")->capture_default_str();
-  app.add_option("--kv-type", kv_type, "KV cache encoding: f32, f16, q8_0")->capture_default_str();
+  auto* kv_opt = app.add_option("--kv-type", kv_type, "KV cache encoding: f32, f16, q8_0")->capture_default_str();
+  app.add_option("--mem-budget", mem_budget,
+                 "memory budget (e.g. 6GiB): picks the largest context and KV encoding that fit, or refuses")
+      ->excludes(kv_opt);
   app.add_option("--seed", seed, "random seed (-1 = from the clock)")->capture_default_str();
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
   require_file(model_path, "model file");
@@ -38,6 +42,12 @@ int cmd_run(int argc, char** argv) {
                       : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   auto model = Model::load(model_path);
   SessionOptions opts;
+  if (!mem_budget.empty()) {
+    const MemoryPlan plan = fit_memory_budget(*model, parse_byte_size(mem_budget), n_ctx);
+    std::fprintf(stderr, "memory plan: %s\n", plan.describe().c_str());
+    n_ctx = plan.n_ctx;
+    kv_type = plan.kv_type;
+  }
   opts.n_ctx = n_ctx;
   opts.n_threads = n_threads;
   opts.kv_type = kv_type;

@@ -1,0 +1,20 @@
+// Small helpers shared by the CLI commands.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace edgelm::cli {
+
+// Parses argv with `app`; returns -1 to continue, or the exit status to return
+// (0 after --help, 2 for a usage error, with the message printed).
+int parse_or_exit(CLI::App& app, int argc, char** argv);
+
+// "1,2,3" -> {1, 2, 3}; throws edgelm::Error on anything else.
+std::vector<int32_t> parse_int_list(const std::string& text, const char* what);
+
+// Throws edgelm::Error if `path` does not name a readable file.
+void require_file(const std::string& path, const char* what);
+
+}  // namespace edgelm::cli

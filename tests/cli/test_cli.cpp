@@ -1,0 +1,182 @@
+// End-to-end tests of the edgelm command line: the contracts other tools
+// rely on (flags, output formats, exit statuses) and bad-input handling.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out;   // stdout
+  std::string err;   // stderr
+};
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("edgelm_cli_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// Runs `edgelm ARGS` through the shell; ARGS must already be quoted.
+Result run(const std::string& args, const std::string& stdin_text = "") {
+  const std::string out = temp_path("stdout"), err = temp_path("stderr"), in = temp_path("stdin");
+  std::ofstream(in) << stdin_text;
+  const std::string cmd = std::string(EDGELM_BINARY) + " " + args + " <" + in + " >" + out + " 2>" + err;
+  const int rc = std::system(cmd.c_str());
+  Result r;
+  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  std::remove(in.c_str());
+  return r;
+}
+
+std::string shared(const std::string& rel) { return std::string(EDGELM_SHARED_DIR) + "/" + rel; }
+
+bool have_shared() { return std::filesystem::exists(shared("README.md")); }
+
+TEST(Cli, HelpForEveryCommand) {
+  for (const char* cmd : {"run", "logits", "tokenize", "inspect", "synth", "template", "toolcalls"}) {
+    const Result r = run(std::string(cmd) + " --help");
+    EXPECT_EQ(r.status, 0) << cmd;
+    EXPECT_NE(r.out.find("--"), std::string::npos) << cmd;
+  }
+  EXPECT_EQ(run("--help").status, 0);
+}
+
+TEST(Cli, UsageErrorsExitWithStatus2) {
+  EXPECT_EQ(run("").status, 2);
+  EXPECT_EQ(run("frobnicate").status, 2);
+  const Result bad_flag = run("run -m x.gguf -p hi --no-such-flag");
+  EXPECT_EQ(bad_flag.status, 2);
+  EXPECT_NE(bad_flag.err.find("no-such-flag"), std::string::npos);
+  const Result missing = run("run -m /nonexistent/model.gguf -p hi");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("/nonexistent/model.gguf"), std::string::npos);
+}
+
+TEST(Cli, CorruptModelIsAOneLineError) {
+  const std::string path = temp_path("corrupt.gguf");
+  std::ofstream(path, std::ios::binary) << "GGUF\x03\x00\x00\x00garbage";
+  for (const std::string& cmd : {"inspect " + path, "run -m " + path + " -p hi", "logits -m " + path + " --tokens 1 -o /dev/null"}) {
+    const Result r = run(cmd);
+    EXPECT_EQ(r.status, 2) << cmd;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  std::remove(path.c_str());
+}
+
+TEST(Cli, RefusesGgufV1WithAClearMessage) {
+  if (!have_shared()) GTEST_FAIL() << "reference data not found at " << shared("");
+  const Result r = run("inspect " + shared("models/tinyllamas-stories-260k-f32.gguf"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("version 1"), std::string::npos) << r.err;
+}
+
+TEST(Cli, LogitsMatchGoldenLlamaInEveryMode) {
+  if (!have_shared()) GTEST_FAIL() << "reference data not found at " << shared("");
+  std::ifstream f(shared("golden/llama/tiny-llama-f32.ids80.golden.json"));
+  const nlohmann::json spec = nlohmann::json::parse(f);
+  std::string ids;
+  for (int id : spec["token_ids"]) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  const std::string ref_bytes = slurp(shared("golden/llama/tiny-llama-f32.ids80.batch.f32"));
+  std::vector<float> ref(ref_bytes.size() / 4);
+  std::memcpy(ref.data(), ref_bytes.data(), ref_bytes.size());
+  for (const std::string mode : {"batch", "incr", "chunk:7"}) {
+    const std::string out = temp_path("logits.f32");
+    const Result r = run("logits -m " + shared("golden/llama/tiny-llama-f32.gguf") + " --tokens " + ids +
+                         " --mode " + mode + " -o " + out);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string bytes = slurp(out);
+    ASSERT_EQ(bytes.size(), ref.size() * 4) << mode;
+    std::vector<float> got(ref.size());
+    std::memcpy(got.data(), bytes.data(), bytes.size());
+    float max_ref = 0, max_diff = 0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(ref[i]));
+      max_diff = std::max(max_diff, std::fabs(ref[i] - got[i]));
+    }
+    EXPECT_LE(max_diff / max_ref, 1e-3) << mode;
+    std::remove(out.c_str());
+  }
+  EXPECT_EQ(run("logits -m " + shared("golden/llama/tiny-llama-f32.gguf") + " --tokens 1,99999 -o /dev/null").status, 2);
+  EXPECT_EQ(run("logits -m " + shared("golden/llama/tiny-llama-f32.gguf") + " --tokens 1,x -o /dev/null").status, 2);
+  EXPECT_EQ(run("logits -m " + shared("golden/llama/tiny-llama-f32.gguf") + " --tokens 1 --mode chunk:0 -o /dev/null").status, 2);
+}
+
+TEST(Cli, TokenizeStoriesRoundTrips) {
+  if (!have_shared()) GTEST_FAIL() << "reference data not found at " << shared("");
+  const Result r = run("tokenize -m " + shared("models/stories260K.gguf") + " --add-special --json 'Once upon a time'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto ids = nlohmann::json::parse(r.out).get<std::vector<int>>();
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids.front(), 1);   // BOS
+}
+
+TEST(Cli, SynthInspectRunAndDeterministicSampling) {
+  const std::string model = temp_path("tiny.gguf");
+  for (const char* type : {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m"}) {
+    const Result s = run(std::string("synth --arch llama --preset tiny --type ") + type + " --seed 3 -o " + model);
+    ASSERT_EQ(s.status, 0) << type << ": " << s.err;
+    const Result i = run("inspect --json " + model);
+    ASSERT_EQ(i.status, 0) << i.err;
+    const auto j = nlohmann::json::parse(i.out);
+    EXPECT_EQ(j["architecture"], "llama");
+    EXPECT_EQ(j["layers"].size(), 2u);
+    EXPECT_FALSE(j.contains("model_error")) << j.dump();
+    const std::string args = "run -m " + model + " -p 'hello world' -n 12 --temp 0.9 --seed 7 -t 1";
+    const Result a = run(args), b = run(args);
+    ASSERT_EQ(a.status, 0) << a.err;
+    EXPECT_EQ(a.out, b.out);
+    EXPECT_NE(a.err.find("tok/s"), std::string::npos);
+  }
+  EXPECT_EQ(run("synth --arch nope -o " + model).status, 2);
+  EXPECT_EQ(run("run -m " + model + " -p hi --mem-budget 1KiB").status, 2);
+  EXPECT_EQ(run("run -m " + model + " -p hi --mem-budget lots").status, 2);
+  const Result planned = run("run -m " + model + " -p hi -n 2 --mem-budget 64MiB -t 1");
+  EXPECT_EQ(planned.status, 0) << planned.err;
+  EXPECT_NE(planned.err.find("memory plan: context"), std::string::npos) << planned.err;
+  EXPECT_EQ(run("synth --arch llama --type q9 -o " + model).status, 2);
+  std::remove(model.c_str());
+}
+
+// Every architecture: from turn 2 on, a turn processes only its new tokens.
+TEST(Cli, BenchTurnsProcessesOnlyNewTokens) {
+  const std::string model = temp_path("turns.gguf");
+  for (const char* arch : {"llama", "qwen3", "gemma3", "gemma4", "qwen35"}) {
+    ASSERT_EQ(run(std::string("synth --arch ") + arch + " --preset tiny --type q8_0 -o " + model).status, 0) << arch;
+    const Result r = run("bench -m " + model + " --turns 3 --turn-tokens 40 --reply-tokens 6 -t 1 -b 16 --json");
+    ASSERT_EQ(r.status, 0) << arch << ": " << r.err;
+    const auto records = nlohmann::json::parse(r.out);
+    ASSERT_EQ(records.size(), 3u) << arch;
+    for (const auto& rec : records) {
+      for (const char* key : {"turn", "prompt_tokens", "new_tokens", "processed_tokens", "ttft_ms"})
+        EXPECT_TRUE(rec.contains(key)) << key;
+      if (rec["turn"].get<int>() >= 2) {
+        EXPECT_EQ(rec["processed_tokens"], rec["new_tokens"]) << arch;
+      }
+    }
+  }
+  std::remove(model.c_str());
+}
+
+}  // namespace
