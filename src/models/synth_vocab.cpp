@@ -166,13 +166,33 @@ void write_gemma4(gguf::Writer& w, int n_vocab) {
   w.set_bool("tokenizer.ggml.add_space_prefix", false);
 }
 
+// Minimal chat templates of our own for the synthetic models, in each
+// family's turn format (no tool declarations), so `edgelm chat` works on them.
+constexpr const char* kPlainTemplate =
+    "{{ bos_token }}{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant:{% endif %}";
+constexpr const char* kChatMlTemplate =
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+constexpr const char* kGemma4Template =
+    "{{ bos_token }}{% for m in messages %}<|turn>{{ 'model' if m['role'] == 'assistant' else m['role'] }}\n"
+    "{{ m['content'] | trim }}<turn|>\n{% endfor %}{% if add_generation_prompt %}<|turn>model\n{% endif %}";
+
 }  // namespace
 
 void write_vocab(gguf::Writer& w, const VocabPlan& plan) {
-  if (plan.model == "llama") return write_spm(w, plan.n_vocab);
-  if (plan.model == "gpt2") return write_byte_bpe(w, plan.n_vocab, plan.pre.empty() ? "qwen2" : plan.pre);
-  if (plan.model == "gemma4") return write_gemma4(w, plan.n_vocab);
-  throw Error("synthetic vocabulary type '" + plan.model + "' is not supported");
+  if (plan.model == "llama") {
+    write_spm(w, plan.n_vocab);
+    w.set_string("tokenizer.chat_template", kPlainTemplate);
+  } else if (plan.model == "gpt2") {
+    write_byte_bpe(w, plan.n_vocab, plan.pre.empty() ? "qwen2" : plan.pre);
+    w.set_string("tokenizer.chat_template", kChatMlTemplate);
+  } else if (plan.model == "gemma4") {
+    write_gemma4(w, plan.n_vocab);
+    w.set_string("tokenizer.chat_template", kGemma4Template);
+  } else {
+    throw Error("synthetic vocabulary type '" + plan.model + "' is not supported");
+  }
 }
 
 }  // namespace edgelm::models::synth
