@@ -141,7 +141,8 @@ OutputHead load_output_head(Weights& w, const kernels::MatrixView& token_embd, i
   OutputHead head;
   head.norm = w.vector("output_norm.weight", n_embd);
   auto out = w.opt_matrix("output.weight", n_embd, n_vocab);
-  head.weight = out ? *out : token_embd;
+  // A tied head multiplies with the embedding table: register it as a matrix.
+  head.weight = out ? *out : w.matrix("token_embd.weight", token_embd.cols, token_embd.rows);
   return head;
 }
 

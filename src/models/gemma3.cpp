@@ -66,7 +66,7 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   rope_local.freq_base = meta.opt_float("rope.freq_base_swa", 10000.0f);
   rope_local.freq_scale = 1.0f;
 
-  token_embd_ = w.matrix("token_embd.weight", E, hp_.n_vocab);
+  token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
   layers_.resize(hp_.n_layer);
   for (int i = 0; i < hp_.n_layer; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
@@ -93,6 +93,7 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   head_.softcap = meta.opt_float("final_logit_softcapping", 0.0f);
   for (bool s : sliding) hp_.layer_kinds.push_back(s ? LayerKind::Sliding : LayerKind::Full);
   weight_bytes_ = w.used_bytes();
+  matrices_ = w.matrices();
   auto extra = w.unused();
   if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'gemma3'");
 }

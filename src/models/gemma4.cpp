@@ -70,9 +70,9 @@ Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
   n_ple_ = static_cast<int>(meta.req_int("embedding_length_per_layer_input"));
   if (n_ple_ < 0 || n_ple_ > 65536) throw Error("implausible 'gemma4.embedding_length_per_layer_input'");
 
-  token_embd_ = w.matrix("token_embd.weight", E, hp_.n_vocab);
+  token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
   if (n_ple_ > 0) {
-    ple_table_ = w.matrix("per_layer_token_embd.weight", static_cast<int64_t>(n_ple_) * L, hp_.n_vocab);
+    ple_table_ = w.table("per_layer_token_embd.weight", static_cast<int64_t>(n_ple_) * L, hp_.n_vocab);
     ple_model_proj_ = w.matrix("per_layer_model_proj.weight", E, static_cast<int64_t>(n_ple_) * L);
     ple_proj_norm_ = w.vector("per_layer_proj_norm.weight", n_ple_);
   }
@@ -86,6 +86,7 @@ Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
                                  : (s ? LayerKind::Sliding : LayerKind::Full));
   }
   weight_bytes_ = w.used_bytes();
+  matrices_ = w.matrices();
   auto extra = w.unused();
   if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'gemma4'");
 }

@@ -37,7 +37,7 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
   rope_freqs_ = w.opt_vector("rope_freqs.weight", n_rot / 2);
   rope.freq_factors = rope_freqs_;
 
-  token_embd_ = w.matrix("token_embd.weight", E, hp_.n_vocab);
+  token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
   layers_.resize(hp_.n_layer);
   for (int i = 0; i < hp_.n_layer; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
@@ -77,6 +77,7 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
   head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
   hp_.layer_kinds.assign(hp_.n_layer, LayerKind::Full);
   weight_bytes_ = w.used_bytes();
+  matrices_ = w.matrices();
   auto extra = w.unused();
   if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture '" + arch + "'");
 }

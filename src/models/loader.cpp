@@ -63,7 +63,7 @@ const gguf::TensorInfo& Weights::find(const std::string& name) const {
   return *t;
 }
 
-kernels::MatrixView Weights::matrix(const std::string& name, int64_t cols, int64_t rows) {
+kernels::MatrixView Weights::view(const std::string& name, int64_t cols, int64_t rows) {
   const gguf::TensorInfo& t = find(name);
   if (t.ne[0] != cols || t.ne[1] != rows || t.ne[2] != 1 || t.ne[3] != 1)
     throw Error("tensor '" + name + "' has shape " + shape_string(t) + ", expected {" +
@@ -79,6 +79,20 @@ kernels::MatrixView Weights::matrix(const std::string& name, int64_t cols, int64
   m.rows = rows;
   m.row_bytes = row_bytes(t.type, cols);
   m.file_backed = file_.is_mapped();
+  return m;
+}
+
+kernels::MatrixView Weights::matrix(const std::string& name, int64_t cols, int64_t rows) {
+  kernels::MatrixView m = view(name, cols, rows);
+  for (const kernels::MatrixView& seen : matrices_)
+    if (seen.data == m.data) return seen;   // the same tensor again: share its packing
+  matrices_.push_back(m);
+  return m;
+}
+
+kernels::MatrixView Weights::table(const std::string& name, int64_t cols, int64_t rows) {
+  kernels::MatrixView m = view(name, cols, rows);
+  m.packs = nullptr;   // row look-ups only
   return m;
 }
 

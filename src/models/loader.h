@@ -43,6 +43,8 @@ class Weights {
 
   // A matrix {cols, rows} (ne0 = cols). Throws naming the tensor on a mismatch.
   kernels::MatrixView matrix(const std::string& name, int64_t cols, int64_t rows);
+  // A table the model only gathers rows from (embeddings): never packed for matmul.
+  kernels::MatrixView table(const std::string& name, int64_t cols, int64_t rows);
   std::optional<kernels::MatrixView> opt_matrix(const std::string& name, int64_t cols, int64_t rows);
   // A 1-D float vector of n elements (converted to f32 if stored otherwise).
   const float* vector(const std::string& name, int64_t n);
@@ -53,12 +55,16 @@ class Weights {
   // Names of tensors in the file that no loader asked for.
   std::vector<std::string> unused() const;
   uint64_t used_bytes() const { return used_bytes_; }
+  // Every matrix handed out (copies share their packed-weight cache).
+  const std::vector<kernels::MatrixView>& matrices() const { return matrices_; }
 
  private:
   const gguf::TensorInfo& find(const std::string& name) const;
+  kernels::MatrixView view(const std::string& name, int64_t cols, int64_t rows);
   const gguf::File& file_;
   std::set<std::string> used_;
   uint64_t used_bytes_ = 0;
+  std::vector<kernels::MatrixView> matrices_;
   std::vector<std::unique_ptr<std::vector<float>>> converted_;   // f32 copies of non-f32 vectors
 };
 

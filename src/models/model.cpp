@@ -15,6 +15,10 @@ const char* layer_kind_name(LayerKind k) {
   return "?";
 }
 
+void Model::prepack(ThreadPool& pool) const {
+  for (const kernels::MatrixView& m : matrices_) kernels::prepack(m, pool);
+}
+
 std::unique_ptr<Model> Model::load(const std::string& path) { return load(gguf::File::open(path)); }
 
 std::unique_ptr<Model> Model::load(std::unique_ptr<gguf::File> file) {

@@ -57,6 +57,10 @@ class Model {
 
   virtual std::vector<memory::LayerMemorySpec> memory_specs() const = 0;
 
+  // Builds the SIMD kernels' packed copies of every weight matrix now, so
+  // the first prompt does not pay for it.
+  void prepack(ThreadPool& pool) const;
+
   // Runs tokens[0..n) at positions state.n_past() ... and advances the state.
   // Writes n_vocab logits for the last token, or for every token when
   // all_logits is set (row-major [n][n_vocab]).
@@ -71,6 +75,7 @@ class Model {
   std::unique_ptr<gguf::File> file_;
   HParams hp_;
   uint64_t weight_bytes_ = 0;
+  std::vector<kernels::MatrixView> matrices_;
 };
 
 // Architecture constructors (one per file).

@@ -268,7 +268,7 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
   rope_.mode = kernels::RopeMode::Neox;
   rope_.freq_factors = rope_factors_.empty() ? nullptr : rope_factors_.data();
 
-  token_embd_ = w.matrix("token_embd.weight", E, hp_.n_vocab);
+  token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
   layers_.resize(c.n_layer);
   for (int i = 0; i < c.n_layer; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
@@ -293,6 +293,7 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
     if (block >= c.n_layer && block < c.n_layer_all) w.skip(t.name);
   }
   weight_bytes_ = w.used_bytes();
+  matrices_ = w.matrices();
   const auto extra = w.unused();
   if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'qwen35'");
 }
