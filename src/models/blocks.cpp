@@ -137,6 +137,44 @@ void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, cons
     kernels::softcap(logits, static_cast<int>(static_cast<int64_t>(rows) * head.weight.rows), head.softcap);
 }
 
+AttentionLayer load_attention(Weights& w, int layer, int E, const AttentionShape& s) {
+  const std::string p = "blk." + std::to_string(layer) + ".";
+  if (s.n_head <= 0 || s.n_head_kv <= 0 || s.n_head % s.n_head_kv != 0 || s.head_dim <= 0 || s.head_dim > 4096)
+    throw Error("invalid attention head counts or head size in layer " + std::to_string(layer));
+  AttentionLayer a;
+  a.n_head = s.n_head;
+  a.n_head_kv = s.n_head_kv;
+  a.head_dim = s.head_dim;
+  a.kv_layer = layer;
+  a.owns_kv = s.owns_kv;
+  const int q_dim = s.n_head * s.head_dim, kv_dim = s.n_head_kv * s.head_dim;
+  a.wq = w.matrix(p + "attn_q.weight", E, q_dim);
+  a.wo = w.matrix(p + "attn_output.weight", q_dim, E);
+  a.bq = w.opt_vector(p + "attn_q.bias", q_dim);
+  a.bo = w.opt_vector(p + "attn_output.bias", E);
+  if (s.qk_norm) a.q_norm = w.vector(p + "attn_q_norm.weight", s.head_dim);
+  if (!s.owns_kv) return a;
+  a.wk = w.matrix(p + "attn_k.weight", E, kv_dim);
+  a.wv = w.matrix(p + "attn_v.weight", E, kv_dim);
+  a.bk = w.opt_vector(p + "attn_k.bias", kv_dim);
+  a.bv = w.opt_vector(p + "attn_v.bias", kv_dim);
+  if (s.qk_norm) a.k_norm = w.vector(p + "attn_k_norm.weight", s.head_dim);
+  return a;
+}
+
+void read_base_hparams(const Metadata& meta, HParams& hp) {
+  hp.arch = meta.arch();
+  const int64_t E = meta.req_int("embedding_length"), L = meta.req_int("block_count");
+  if (E <= 0 || E > (1 << 16) || L <= 0 || L > 1024)
+    throw Error("implausible model dimensions in '" + meta.key("embedding_length") + "' / '" + meta.key("block_count") + "'");
+  hp.n_embd = static_cast<int>(E);
+  hp.n_layer = static_cast<int>(L);
+  hp.n_ctx_train = meta.req_int("context_length");
+  hp.eps = meta.req_float("attention.layer_norm_rms_epsilon");
+  if (!(hp.eps > 0.0f && hp.eps < 1.0f)) throw Error("'" + meta.key("attention.layer_norm_rms_epsilon") + "' must lie in (0, 1)");
+  hp.n_vocab = read_vocab_size(meta.file());
+}
+
 OutputHead load_output_head(Weights& w, const kernels::MatrixView& token_embd, int n_embd, int n_vocab) {
   OutputHead head;
   head.norm = w.vector("output_norm.weight", n_embd);

@@ -42,6 +42,20 @@ struct AttentionLayer {
   int window = 0;               // sliding window (0 = full causal)
 };
 
+// The projections (and optional biases, Q/K norms) of layer `layer`'s
+// attention under their GGUF names; checks the head counts. A layer that
+// does not own its KV (Gemma 4 shared layers) loads only Q and the output.
+struct AttentionShape {
+  int n_head = 0, n_head_kv = 0, head_dim = 0;
+  bool qk_norm = false;
+  bool owns_kv = true;
+};
+AttentionLayer load_attention(Weights& w, int layer, int n_embd, const AttentionShape& shape);
+
+// Embedding width, layer count, training context, norm epsilon and vocabulary
+// size, checked for plausibility (hostile metadata must not drive allocations).
+void read_base_hparams(const Metadata& meta, HParams& hp);
+
 // out[n][E] = attention block applied to the normalised input h[n][E] at
 // positions state.n_past() ... (the state is not advanced here).
 void attention_forward(ForwardContext& ctx, memory::State& state, const AttentionLayer& layer,

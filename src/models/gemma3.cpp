@@ -40,13 +40,7 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   file_ = std::move(file);
   Metadata meta(*file_, "gemma3");
   Weights w(*file_);
-  hp_.arch = "gemma3";
-  hp_.n_embd = static_cast<int>(meta.req_int("embedding_length"));
-  hp_.n_layer = static_cast<int>(meta.req_int("block_count"));
-  hp_.n_ctx_train = meta.req_int("context_length");
-  hp_.eps = meta.req_float("attention.layer_norm_rms_epsilon");
-  hp_.n_vocab = read_vocab_size(*file_);
-  if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_layer > 1024) throw Error("implausible model dimensions in 'gemma3.*'");
+  read_base_hparams(meta, hp_);
   const int E = hp_.n_embd;
   const auto n_head = meta.per_layer_int("attention.head_count", hp_.n_layer, std::nullopt);
   const auto n_head_kv = meta.per_layer_int("attention.head_count_kv", hp_.n_layer, n_head[0]);
@@ -69,22 +63,10 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
   layers_.resize(hp_.n_layer);
   for (int i = 0; i < hp_.n_layer; ++i) {
-    const std::string p = "blk." + std::to_string(i) + ".";
-    const int H = static_cast<int>(n_head[i]), Hkv = static_cast<int>(n_head_kv[i]);
-    if (H <= 0 || Hkv <= 0 || H % Hkv != 0) throw Error("invalid head counts in layer " + std::to_string(i));
     GemmaLayer& L = layers_[i];
     load_gemma_layer(w, i, E, static_cast<int>(n_ff[i]), L);
     AttentionLayer& a = L.attn;
-    a.n_head = H;
-    a.n_head_kv = Hkv;
-    a.head_dim = D;
-    a.kv_layer = i;
-    a.wq = w.matrix(p + "attn_q.weight", E, H * D);
-    a.wk = w.matrix(p + "attn_k.weight", E, Hkv * D);
-    a.wv = w.matrix(p + "attn_v.weight", E, Hkv * D);
-    a.wo = w.matrix(p + "attn_output.weight", H * D, E);
-    a.q_norm = w.vector(p + "attn_q_norm.weight", D);
-    a.k_norm = w.vector(p + "attn_k_norm.weight", D);
+    a = load_attention(w, i, E, {static_cast<int>(n_head[i]), static_cast<int>(n_head_kv[i]), D, true});
     a.rope = sliding[i] ? rope_local : rope_global;
     a.window = sliding[i] ? window : 0;
     a.scale = scale;

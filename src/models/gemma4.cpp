@@ -51,13 +51,7 @@ Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
   file_ = std::move(file);
   Metadata meta(*file_, "gemma4");
   Weights w(*file_);
-  hp_.arch = "gemma4";
-  hp_.n_embd = static_cast<int>(meta.req_int("embedding_length"));
-  hp_.n_layer = static_cast<int>(meta.req_int("block_count"));
-  hp_.n_ctx_train = meta.req_int("context_length");
-  hp_.eps = meta.req_float("attention.layer_norm_rms_epsilon");
-  hp_.n_vocab = read_vocab_size(*file_);
-  if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_layer > 1024) throw Error("implausible model dimensions in 'gemma4.*'");
+  read_base_hparams(meta, hp_);
   for (int i = 0; i < hp_.n_layer; ++i)
     if (w.has("blk." + std::to_string(i) + ".ffn_gate_inp.weight"))
       throw Error("gemma4 mixture-of-experts models (tensor 'blk." + std::to_string(i) +
@@ -103,28 +97,18 @@ void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
     throw Error("gemma4: value_length must equal key_length (and the same for *_swa)");
   const bool sliding = sliding_[i];
   const int D = sliding ? d_swa : d_full;
-  const int H = static_cast<int>(n_head[i]), Hkv = static_cast<int>(n_head_kv[i]);
-  if (H <= 0 || Hkv <= 0 || H % Hkv != 0 || D <= 0) throw Error("invalid head counts in layer " + std::to_string(i));
+  const int Hkv = static_cast<int>(n_head_kv[i]);
+  const int source = kv_source(sliding_, i, first_shared_);
 
   Layer& layer = layers_[i];
   load_gemma_layer(w, i, E, static_cast<int>(n_ff[i]), layer.block);
   AttentionLayer& a = layer.block.attn;
-  a.n_head = H;
-  a.n_head_kv = Hkv;
-  a.head_dim = D;
+  a = load_attention(w, i, E, {static_cast<int>(n_head[i]), Hkv, D, true, source == i});
+  a.kv_layer = source;
   a.scale = 1.0f;
   a.window = sliding ? static_cast<int>(meta.req_int("attention.sliding_window")) : 0;
-  a.wq = w.matrix(p + "attn_q.weight", E, H * D);
-  a.wo = w.matrix(p + "attn_output.weight", H * D, E);
-  a.q_norm = w.vector(p + "attn_q_norm.weight", D);
-  a.kv_layer = kv_source(sliding_, i, first_shared_);
-  a.owns_kv = a.kv_layer == i;
-  if (a.owns_kv) {
-    a.wk = w.matrix(p + "attn_k.weight", E, Hkv * D);
-    a.wv = w.matrix(p + "attn_v.weight", E, Hkv * D);
-    a.k_norm = w.vector(p + "attn_k_norm.weight", D);
-    a.v_norm = true;
-  } else {
+  a.v_norm = a.owns_kv;
+  if (!a.owns_kv) {
     const AttentionLayer& src = layers_[a.kv_layer].block.attn;
     if (src.head_dim != D || src.n_head_kv != Hkv)
       throw Error("gemma4: layer " + std::to_string(i) + " cannot share the KV of layer " + std::to_string(a.kv_layer));

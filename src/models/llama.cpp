@@ -12,13 +12,7 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
   file_ = std::move(file);
   Metadata meta(*file_, arch);
   Weights w(*file_);
-  hp_.arch = arch;
-  hp_.n_embd = static_cast<int>(meta.req_int("embedding_length"));
-  hp_.n_layer = static_cast<int>(meta.req_int("block_count"));
-  hp_.n_ctx_train = meta.req_int("context_length");
-  hp_.eps = meta.req_float("attention.layer_norm_rms_epsilon");
-  hp_.n_vocab = read_vocab_size(*file_);
-  if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_layer > 1024) throw Error("implausible model dimensions in '" + arch + ".*'");
+  read_base_hparams(meta, hp_);
   const int E = hp_.n_embd;
   const auto n_head = meta.per_layer_int("attention.head_count", hp_.n_layer, std::nullopt);
   const auto n_head_kv = meta.per_layer_int("attention.head_count_kv", hp_.n_layer, n_head[0]);
@@ -41,27 +35,10 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
   layers_.resize(hp_.n_layer);
   for (int i = 0; i < hp_.n_layer; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
-    const int H = static_cast<int>(n_head[i]), Hkv = static_cast<int>(n_head_kv[i]);
-    if (H <= 0 || Hkv <= 0 || H % Hkv != 0) throw Error("invalid head counts in layer " + std::to_string(i));
     Layer& L = layers_[i];
     L.attn_norm = w.vector(p + "attn_norm.weight", E);
     AttentionLayer& a = L.attn;
-    a.n_head = H;
-    a.n_head_kv = Hkv;
-    a.head_dim = head_dim;
-    a.kv_layer = i;
-    a.wq = w.matrix(p + "attn_q.weight", E, H * head_dim);
-    a.wk = w.matrix(p + "attn_k.weight", E, Hkv * head_dim);
-    a.wv = w.matrix(p + "attn_v.weight", E, Hkv * head_dim);
-    a.wo = w.matrix(p + "attn_output.weight", H * head_dim, E);
-    a.bq = w.opt_vector(p + "attn_q.bias", H * head_dim);
-    a.bk = w.opt_vector(p + "attn_k.bias", Hkv * head_dim);
-    a.bv = w.opt_vector(p + "attn_v.bias", Hkv * head_dim);
-    a.bo = w.opt_vector(p + "attn_output.bias", E);
-    if (options.qk_norm) {
-      a.q_norm = w.vector(p + "attn_q_norm.weight", head_dim);
-      a.k_norm = w.vector(p + "attn_k_norm.weight", head_dim);
-    }
+    a = load_attention(w, i, E, {static_cast<int>(n_head[i]), static_cast<int>(n_head_kv[i]), head_dim, options.qk_norm});
     a.rope = rope;
     a.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     L.ffn_norm = w.vector(p + "ffn_norm.weight", E);
