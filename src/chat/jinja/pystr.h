@@ -1,0 +1,64 @@
+// Python `str` semantics on UTF-8 byte strings.
+//
+// Python strings are sequences of code points, so length, indexing, slicing,
+// padding and character iteration must count code points, not bytes. Bytes
+// that are not valid UTF-8 are decoded as U+DC80+byte (Python's
+// "surrogateescape") and encoded back to the same byte, so nothing is lost.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edgelm::jinja::pystr {
+
+std::u32string decode(std::string_view s);
+std::string encode(std::u32string_view s);
+void append_utf8(std::string& out, char32_t cp);
+bool is_ascii(std::string_view s);
+size_t length(std::string_view s);  // number of code points
+
+// Python str.isspace() for one code point (Unicode whitespace, not just ASCII).
+bool is_space(char32_t cp);
+
+// strip/lstrip/rstrip: `chars` absent means whitespace; otherwise the set of
+// code points in *chars.
+std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left, bool right);
+
+// str.split / str.rsplit. Without `sep` runs of whitespace separate and empty
+// pieces are dropped; `maxsplit` < 0 means no limit. An empty sep is a ValueError
+// the caller reports.
+std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep, int64_t maxsplit);
+std::vector<std::string> rsplit(std::string_view s, const std::optional<std::string>& sep, int64_t maxsplit);
+std::vector<std::string> splitlines(std::string_view s, bool keepends);
+
+std::string replace(std::string_view s, std::string_view old, std::string_view repl, int64_t count);
+size_t count(std::string_view s, std::string_view sub);
+// Code point index of the first/last occurrence, or -1.
+int64_t find(std::string_view s, std::string_view sub);
+int64_t rfind(std::string_view s, std::string_view sub);
+
+// Unicode case mapping as Python does it (full mappings, e.g. "ß".upper() == "SS").
+std::string upper(std::string_view s);
+std::string lower(std::string_view s);
+std::string capitalize(std::string_view s);  // first char upper, rest lower
+std::string title_words(std::string_view s);  // Jinja's `title` filter
+bool is_lower(std::string_view s);            // str.islower()
+bool is_upper(std::string_view s);            // str.isupper()
+
+// repr() of a str: quotes chosen like Python, non-printable characters escaped.
+std::string repr(std::string_view s);
+
+// repr() of a float: shortest round-trip digits, Python's exponent rules
+// ("1e-05", "1e+16", "0.0001", "3.0", "inf", "nan").
+std::string float_repr(double v);
+
+// Decimal text of a 128-bit integer.
+std::string int_to_string(__int128 v);
+
+// Python int(str) / float(str) parsing (whitespace, sign, underscores allowed).
+std::optional<int64_t> parse_int(std::string_view s, int base = 10);
+std::optional<double> parse_float(std::string_view s);
+
+}  // namespace edgelm::jinja::pystr
