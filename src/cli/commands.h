@@ -12,6 +12,7 @@ int cmd_inspect(int argc, char** argv);
 int cmd_synth(int argc, char** argv);
 int cmd_template(int argc, char** argv);
 int cmd_toolcalls(int argc, char** argv);
+int cmd_chat(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 
 }  // namespace edgelm::cli

@@ -16,6 +16,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"run", "generate text from a prompt", edgelm::cli::cmd_run},
+    {"chat", "chat with a model through its chat template", edgelm::cli::cmd_chat},
     {"logits", "write float32 logits for given token ids", edgelm::cli::cmd_logits},
     {"tokenize", "print the token ids of a text", edgelm::cli::cmd_tokenize},
     {"inspect", "describe a GGUF model file", edgelm::cli::cmd_inspect},

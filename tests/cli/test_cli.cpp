@@ -54,7 +54,7 @@ std::string shared(const std::string& rel) { return std::string(EDGELM_SHARED_DI
 bool have_shared() { return std::filesystem::exists(shared("README.md")); }
 
 TEST(Cli, HelpForEveryCommand) {
-  for (const char* cmd : {"run", "logits", "tokenize", "inspect", "synth", "template", "toolcalls"}) {
+  for (const char* cmd : {"run", "chat", "logits", "tokenize", "inspect", "synth", "template", "toolcalls", "bench"}) {
     const Result r = run(std::string(cmd) + " --help");
     EXPECT_EQ(r.status, 0) << cmd;
     EXPECT_NE(r.out.find("--"), std::string::npos) << cmd;
@@ -156,6 +156,21 @@ TEST(Cli, SynthInspectRunAndDeterministicSampling) {
   EXPECT_EQ(planned.status, 0) << planned.err;
   EXPECT_NE(planned.err.find("memory plan: context"), std::string::npos) << planned.err;
   EXPECT_EQ(run("synth --arch llama --type q9 -o " + model).status, 2);
+  std::remove(model.c_str());
+}
+
+TEST(Cli, ChatRunsScriptedTurnsThroughTheTemplate) {
+  const std::string model = temp_path("chat.gguf");
+  ASSERT_EQ(run("synth --arch qwen3 --preset tiny --type q8_0 -o " + model).status, 0);
+  const Result r = run("chat -m " + model + " -n 6 --seed 3 -t 1 --think off", "Hello\nSecond message\n/quit\n");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << r.out;   // one line per reply
+  EXPECT_EQ(run("chat -m " + model + " --template /nonexistent.jinja", "Hi\n").status, 2);
+  if (have_shared()) {   // golden models carry no chat template
+    const Result none = run("chat -m " + shared("golden/llama/tiny-llama-f32.gguf"), "Hi\n");
+    EXPECT_EQ(none.status, 2);
+    EXPECT_NE(none.err.find("chat template"), std::string::npos) << none.err;
+  }
   std::remove(model.c_str());
 }
 
