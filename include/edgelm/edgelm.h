@@ -123,6 +123,22 @@ class Session {
   std::unique_ptr<Impl> impl_;
 };
 
+// What the sampler may produce: a JSON Schema or a GBNF grammar, compiled
+// against a model's vocabulary. Shareable between samplers (each keeps its own
+// position in the grammar).
+class GrammarConstraint {
+ public:
+  struct Impl;
+  static std::shared_ptr<const GrammarConstraint> json_schema(const Model& model, const std::string& schema_json);
+  static std::shared_ptr<const GrammarConstraint> gbnf(const Model& model, const std::string& grammar_text);
+  explicit GrammarConstraint(std::unique_ptr<Impl> impl);
+  ~GrammarConstraint();
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct SamplerOptions {
   float temperature = 0.8f;     // <= 0: greedy
   int top_k = 40;
@@ -133,6 +149,7 @@ struct SamplerOptions {
   float presence_penalty = 0.0f;
   float frequency_penalty = 0.0f;
   uint64_t seed = 0;
+  std::shared_ptr<const GrammarConstraint> grammar;   // optional
 };
 
 class Sampler {
@@ -140,7 +157,9 @@ class Sampler {
   explicit Sampler(const SamplerOptions& options = {});
   ~Sampler();
   int32_t sample(std::span<const float> logits);
-  void accept(int32_t token);
+  void accept(int32_t token);           // a generated token: penalties and grammar
+  void accept_context(int32_t token);   // a prompt token: penalties only
+  bool grammar_complete() const;        // true without a grammar
   void reset();
 
  private:

@@ -1,6 +1,8 @@
 #include <chrono>
 
 #include "api/model_impl.h"
+#include "api/grammar_impl.h"
+#include "sample/grammar/matcher.h"
 #include "sample/sampler.h"
 
 namespace edgelm {
@@ -8,6 +10,8 @@ namespace edgelm {
 struct Sampler::Impl {
   explicit Impl(const sample::SamplerConfig& c) : sampler(c) {}
   sample::Sampler sampler;
+  std::unique_ptr<grammar::GrammarMatcher> matcher;   // when constrained
+  std::vector<float> masked;                          // logits after the grammar's mask
 };
 
 namespace {
@@ -32,13 +36,32 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-Sampler::Sampler(const SamplerOptions& options) : impl_(std::make_unique<Impl>(to_config(options))) {}
-Sampler::~Sampler() = default;
-int32_t Sampler::sample(std::span<const float> logits) {
-  return impl_->sampler.sample(logits.data(), static_cast<int>(logits.size()));
+Sampler::Sampler(const SamplerOptions& options) : impl_(std::make_unique<Impl>(to_config(options))) {
+  if (options.grammar) impl_->matcher = std::make_unique<grammar::GrammarMatcher>(options.grammar->impl().engine);
 }
-void Sampler::accept(int32_t token) { impl_->sampler.accept(token); }
-void Sampler::reset() { impl_->sampler.reset(); }
+Sampler::~Sampler() = default;
+
+int32_t Sampler::sample(std::span<const float> logits) {
+  if (!impl_->matcher) return impl_->sampler.sample(logits.data(), static_cast<int>(logits.size()));
+  impl_->masked.assign(logits.begin(), logits.end());
+  impl_->matcher->apply(impl_->masked.data(), static_cast<int32_t>(impl_->masked.size()));
+  return impl_->sampler.sample(impl_->masked.data(), static_cast<int>(impl_->masked.size()));
+}
+
+void Sampler::accept(int32_t token) {
+  impl_->sampler.accept(token);
+  if (impl_->matcher && !impl_->matcher->accept(token))
+    throw Error("token " + std::to_string(token) + " is not allowed by the grammar here");
+}
+
+void Sampler::accept_context(int32_t token) { impl_->sampler.accept(token); }
+
+bool Sampler::grammar_complete() const { return !impl_->matcher || impl_->matcher->is_complete(); }
+
+void Sampler::reset() {
+  impl_->sampler.reset();
+  if (impl_->matcher) impl_->matcher->reset();
+}
 
 GenerationStats generate(Session& session, Sampler& sampler, std::span<const int32_t> prompt, int n_predict,
                          const std::function<bool(const std::string& piece)>& on_piece) {
@@ -46,7 +69,7 @@ GenerationStats generate(Session& session, Sampler& sampler, std::span<const int
   GenerationStats stats;
   stats.prompt_tokens = static_cast<int>(prompt.size());
   auto t0 = std::chrono::steady_clock::now();
-  for (int32_t t : prompt) sampler.accept(t);
+  for (int32_t t : prompt) sampler.accept_context(t);
   std::span<const float> logits = session.prefill_cached(prompt);
   stats.prompt_seconds = seconds_since(t0);
 
@@ -54,11 +77,11 @@ GenerationStats generate(Session& session, Sampler& sampler, std::span<const int
   t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n_predict && session.position() < session.context_size(); ++i) {
     const int32_t token = sampler.sample(logits);
-    sampler.accept(token);
-    if (model.is_end_of_generation(token)) {
+    if (model.is_end_of_generation(token)) {   // a grammar allows it only once complete
       stats.stopped_at_eog = true;
       break;
     }
+    sampler.accept(token);
     ++stats.generated_tokens;
     const std::string text = utf8.push(model.token_to_piece(token));
     if (!text.empty() && !on_piece(text)) break;

@@ -16,7 +16,7 @@ int cmd_run(int argc, char** argv) {
   int64_t n_ctx = 0;
   int64_t seed = -1;
   SamplerOptions so;
-  std::string kv_type = "f16", mem_budget;
+  std::string kv_type = "f16", mem_budget, schema_path, grammar_path;
   app.add_option("-m,--model", model_path, "GGUF model file")->required();
   app.add_option("-p,--prompt", prompt, "prompt text")->required();
   app.add_option("-n,--n-predict", n_predict, "tokens to generate")->capture_default_str()->check(CLI::Range(0, 1 << 24));
@@ -34,6 +34,8 @@ int cmd_run(int argc, char** argv) {
   app.add_option("--mem-budget", mem_budget,
                  "memory budget (e.g. 6GiB): picks the largest context and KV encoding that fit, or refuses")
       ->excludes(kv_opt);
+  auto* schema_opt = app.add_option("--json-schema", schema_path, "constrain the output to JSON valid against this schema file");
+  app.add_option("--grammar", grammar_path, "constrain the output to this GBNF grammar file")->excludes(schema_opt);
   app.add_option("--seed", seed, "random seed (-1 = from the clock)")->capture_default_str();
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
   require_file(model_path, "model file");
@@ -52,6 +54,8 @@ int cmd_run(int argc, char** argv) {
   opts.n_threads = n_threads;
   opts.kv_type = kv_type;
   Session session(*model, opts);
+  if (!schema_path.empty()) so.grammar = GrammarConstraint::json_schema(*model, read_file(schema_path, "schema file"));
+  if (!grammar_path.empty()) so.grammar = GrammarConstraint::gbnf(*model, read_file(grammar_path, "grammar file"));
   Sampler sampler(so);
   const std::vector<int32_t> tokens = model->tokenize(prompt, /*add_special=*/true);
   if (tokens.empty()) throw Error("the prompt produced no tokens");
@@ -67,6 +71,8 @@ int cmd_run(int argc, char** argv) {
     return true;
   });
   std::fputc('\n', stdout);
+  if (!sampler.grammar_complete())
+    std::fprintf(stderr, "warning: generation stopped before the grammar was complete (raise -n)\n");
   std::fprintf(stderr, "prompt: %d tokens in %.3f s (%.2f tok/s); generation: %d tokens in %.3f s (%.2f tok/s)\n",
                st.prompt_tokens, st.prompt_seconds, st.prompt_tokens / std::max(st.prompt_seconds, 1e-9),
                st.generated_tokens, st.generation_seconds,

@@ -38,6 +38,12 @@ std::vector<int32_t> parse_int_list(const std::string& text, const char* what) {
   return out;
 }
 
+std::string read_file(const std::string& path, const char* what) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(std::string(what) + " '" + path + "' cannot be opened");
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
 void require_file(const std::string& path, const char* what) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(std::string(what) + " '" + path + "' cannot be opened");

@@ -14,6 +14,9 @@ int parse_or_exit(CLI::App& app, int argc, char** argv);
 // "1,2,3" -> {1, 2, 3}; throws edgelm::Error on anything else.
 std::vector<int32_t> parse_int_list(const std::string& text, const char* what);
 
+// The whole contents of a file; throws edgelm::Error naming `what` if unreadable.
+std::string read_file(const std::string& path, const char* what);
+
 // Throws edgelm::Error if `path` does not name a readable file.
 void require_file(const std::string& path, const char* what);
 

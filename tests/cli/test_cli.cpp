@@ -174,6 +174,30 @@ TEST(Cli, ChatRunsScriptedTurnsThroughTheTemplate) {
   std::remove(model.c_str());
 }
 
+TEST(Cli, RunConstrainedByJsonSchemaAndGrammar) {
+  const std::string model = temp_path("constrained.gguf"), schema = temp_path("schema.json"), gbnf = temp_path("g.gbnf");
+  std::ofstream(schema) << R"({"type":"object","properties":{"n":{"type":"integer","minimum":1,"maximum":9},)"
+                           R"("s":{"enum":["x","y"]}},"required":["n","s"],"additionalProperties":false})";
+  std::ofstream(gbnf) << "root ::= \"yes\" | \"no\"\n";
+  for (const char* arch : {"qwen3", "gemma4"}) {
+    ASSERT_EQ(run(std::string("synth --arch ") + arch + " --preset tiny --type q8_0 -o " + model).status, 0);
+    for (int seed = 1; seed <= 3; ++seed) {
+      const Result r = run("run -m " + model + " -p P: -n 200 --seed " + std::to_string(seed) + " -t 1 --json-schema " + schema);
+      ASSERT_EQ(r.status, 0) << r.err;
+      const auto j = nlohmann::json::parse(r.out.substr(2));
+      EXPECT_TRUE(j["n"].is_number_integer() && j["n"] >= 1 && j["n"] <= 9) << r.out;
+      EXPECT_TRUE(j["s"] == "x" || j["s"] == "y") << r.out;
+      EXPECT_EQ(j.size(), 2u) << r.out;
+    }
+    const Result g = run("run -m " + model + " -p Q: -n 8 --seed 1 -t 1 --grammar " + gbnf);
+    ASSERT_EQ(g.status, 0) << g.err;
+    EXPECT_TRUE(g.out == "Q:yes\n" || g.out == "Q:no\n") << g.out;
+  }
+  std::ofstream(schema) << "{\"type\": \"strin\"}";
+  EXPECT_EQ(run("run -m " + model + " -p P: --json-schema " + schema).status, 2);
+  for (const std::string& f : {model, schema, gbnf}) std::remove(f.c_str());
+}
+
 // Every architecture: from turn 2 on, a turn processes only its new tokens.
 TEST(Cli, BenchTurnsProcessesOnlyNewTokens) {
   const std::string model = temp_path("turns.gguf");
