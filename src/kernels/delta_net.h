@@ -2,8 +2,8 @@
 // depthwise convolution with a carried window, the delta-rule recurrence, and
 // the SiLU-gated RMS norm of its output. ARCHITECTURES.md §2.5 (c).
 //
-// All loops are scalar for now; each inner loop runs over contiguous floats
-// so that a SIMD version can replace it without changing any caller.
+// The token-by-token loops are scalar; each inner loop runs over contiguous
+// floats so that a SIMD version can replace it without changing any caller.
 #pragma once
 #include <cstdint>
 
@@ -56,8 +56,10 @@ struct DeltaRuleArgs {
   int64_t out_stride = 0;
 };
 
-// Runs the recurrence over the tokens in order (a strict left-to-right scan);
-// value heads are independent and run in parallel.
+// Runs the recurrence over the tokens; value heads are independent and run in
+// parallel. Batches of 128 tokens or more use the chunk-wise form (chunks of
+// 64 tokens, matrix products on the attention kernels; equal up to rounding),
+// smaller ones a strict left-to-right scan like the reference implementations.
 void gated_delta_rule(const DeltaRuleArgs& a, ThreadPool& pool);
 
 // y = rms_norm(x) * w * silu(z) over n floats (the delta-net output norm).

@@ -34,6 +34,10 @@ struct StateOptions {
   int64_t n_ctx = 4096;       // positions a full-attention layer can hold
   int max_batch = 512;        // most tokens per forward call (sizes the sliding rings)
   KvType kv_type = KvType::F16;
+  // > 0: single-token decoding of full-attention layers attends only to this
+  // many pages of kernels::kKvTile positions (the ones with the highest bound
+  // of q·k) plus the first and the newest pages; 0: dense attention.
+  int sparse_topk = 0;
 };
 
 struct LayerKv {
@@ -43,10 +47,31 @@ struct LayerKv {
   int n_head_kv = 0, head_dim_k = 0, head_dim_v = 0;
   bool ring = false;          // slots are reused: old positions get overwritten
   bool sliding = false;       // a sliding-window layer (for accounting)
-  size_t k_row_bytes() const { return kernels::kv_row_bytes(type, static_cast<int64_t>(n_head_kv) * head_dim_k); }
+  // Q4: keys of the group being filled, unquantized until it is complete
+  // ([kKvTile][n_head_kv * head_dim_k]; recent_group < 0: none).
+  std::vector<float> k_recent;
+  int64_t recent_group = -1;
+  // Sparse decoding (full-attention layers): per page, KV head and channel,
+  // the smallest and largest key ([page][n_head_kv][head_dim_k]).
+  std::vector<float> page_min, page_max;
+  int sparse_topk = 0;
+
+  int64_t k_floats() const { return static_cast<int64_t>(n_head_kv) * head_dim_k; }
+  size_t k_row_bytes() const { return kernels::kv_row_bytes(type, k_floats()); }
   size_t v_row_bytes() const { return kernels::kv_row_bytes(type, static_cast<int64_t>(n_head_kv) * head_dim_v); }
+  size_t bytes() const;
   void store(int64_t pos, const float* k_row, const float* v_row);
+  // After the state moved back to n_past (a full cache's later positions are
+  // dropped): brings the Q4 recent group and the page bounds of the partial
+  // page in line. A Q4 group that was quantized already is decoded again.
+  void rewind(int64_t n_past);
+  // Recomputes the page bounds of positions [begin, end) from the cache (begin
+  // at a page start).
+  void rebuild_pages(int64_t begin, int64_t end);
   kernels::KvView view() const;
+
+ private:
+  void update_page(int64_t pos, const float* k_row);
 };
 
 struct RecurrentLayer {
@@ -67,6 +92,8 @@ struct MemoryUsage {
 struct Snapshot {
   int64_t n_past = 0;
   std::vector<std::vector<uint8_t>> ring_k, ring_v;   // per layer (empty for full / none)
+  std::vector<std::vector<float>> k_recent;           // per layer, Q4 only
+  std::vector<int64_t> recent_group;
   std::vector<RecurrentLayer> recurrent;
   size_t bytes() const;
 };

@@ -47,7 +47,9 @@ size_t saved_bytes(const LayerKv& c, const std::vector<uint8_t>& buf, size_t row
 }  // namespace
 
 // Layout: magic, version, kv type, layer count, n_past, token count, tokens,
-// then per layer: sizes of k, v, conv, state (u64 each) and their bytes.
+// then per layer: sizes of k, v, conv, state (u64 each) and their bytes, and
+// for a q4 cache the recent key group (i64 group, then its floats). Sparse
+// page bounds are not saved; load() recomputes them.
 void State::save(const std::string& path, const std::vector<int32_t>& tokens) const {
   FilePtr f(std::fopen(path.c_str(), "wb"));
   if (!f) throw Error("cannot create state file '" + path + "'");
@@ -67,6 +69,10 @@ void State::save(const std::string& path, const std::vector<int32_t>& tokens) co
     write_bytes(f.get(), c.v.data(), sizes[1], path);
     write_bytes(f.get(), rec_[i].conv.data(), rec_[i].conv.size() * sizeof(float), path);
     write_bytes(f.get(), rec_[i].state.data(), rec_[i].state.size() * sizeof(float), path);
+    if (!c.k_recent.empty()) {
+      write_pod<int64_t>(f.get(), c.recent_group, path);
+      write_bytes(f.get(), c.k_recent.data(), c.k_recent.size() * sizeof(float), path);
+    }
   }
   if (std::fflush(f.get()) != 0) throw Error("failed writing state file '" + path + "'");
 }
@@ -98,7 +104,15 @@ std::vector<int32_t> State::load(const std::string& path) {
     read_bytes(f.get(), c.v.data(), sizes[1], path);
     read_bytes(f.get(), rec_[i].conv.data(), rec_[i].conv.size() * sizeof(float), path);
     read_bytes(f.get(), rec_[i].state.data(), rec_[i].state.size() * sizeof(float), path);
+    if (!c.k_recent.empty()) {
+      c.recent_group = read_pod<int64_t>(f.get(), path);
+      if (c.recent_group < -1 || c.recent_group > n_past / kernels::kKvTile)
+        throw Error("state file '" + path + "' has a bad q4 key group at layer " + std::to_string(i));
+      read_bytes(f.get(), c.k_recent.data(), c.k_recent.size() * sizeof(float), path);
+    }
   }
+  for (LayerKv& c : kv_)
+    if (!c.page_min.empty()) c.rebuild_pages(0, n_past);
   n_past_ = n_past;
   return tokens;
 }

@@ -1,0 +1,60 @@
+// The inner loops of the attention kernel, one table per instruction set
+// (attention_scalar.cpp, attention_avx2.cpp, attention_avx512.cpp,
+// attention_neon.cpp, all written once in attention_tiles.h). They read the
+// cached rows in their own encoding; the driver in attention.cpp picks the
+// rows of each tile and keeps the softmax bookkeeping.
+#pragma once
+#include <cstdint>
+
+#include "kernels/attention.h"
+#include "kernels/isa.h"
+
+namespace edgelm::kernels {
+
+// How one cached row is encoded, as the kernels read it: f32, f16, Q8_0 or
+// Q4_1 blocks, or a row of a Q4 key group (4-bit codes; the group's
+// per-channel scales and minimums come as RowAux).
+enum class RowFormat { F32, F16, Q8_0, Q4_1, Q4Key };
+constexpr int kRowFormats = 5;
+
+// A Q4 key group's per-channel scales and minimums, in f32.
+struct RowAux {
+  const float* scale = nullptr;
+  const float* min = nullptr;
+};
+
+using ScoresFn = void (*)(const float* q, int n_q, const void* const* k, int n_k, int d, float scale, float* s,
+                          int s_stride, const RowAux& aux);
+using AccumulateFn = void (*)(const float* p, int p_stride, int n_q, const void* const* v, int n_k, int d, float* o);
+
+struct AttentionKernels {
+  // s[i * s_stride + j] = scale * dot(q[i * d .. +d], k_j) for n_q packed
+  // queries and n_k key rows in the indexed format (aux: Q4 keys only).
+  ScoresFn scores[kRowFormats];
+  // The f32 cache's scores from a transposed tile kt[c * kKvTile + j], each
+  // bit-identical to the scalar loop sum_c q[c] * k[c].
+  void (*exact_scores)(const float* q, int n_q, const float* kt, int n_k, int d, float scale, float* s, int s_stride);
+  // o[i * d .. +d] += sum_j p[i * p_stride + j] * v_j for n_q rows and n_k
+  // value rows in the indexed format (not Q4Key).
+  AccumulateFn accumulate[kRowFormats];
+  // s[j] = exp(s[j] - max) for j < n (every s[j] <= max); returns the sum.
+  // A vectorized exp accurate to about 1 ulp.
+  float (*exp_shifted)(float* s, int n, float max);
+  // out[i * out_stride + p] = sum_c max(q_i[c] * lo[c], q_i[c] * hi[c]) for
+  // n_q packed queries, with lo/hi of page p at page_min/page_max + p *
+  // stride: an upper bound of q_i·k over the page's keys.
+  void (*page_bounds)(const float* q, int n_q, int d, const float* page_min, const float* page_max, int64_t stride,
+                      int n_pages, float* out, int64_t out_stride);
+  // f16 to f32 (the Q4 key groups' scales and minimums).
+  void (*decode_f16)(const uint8_t* in, float* out, int64_t n);
+};
+
+const AttentionKernels* attention_kernels_scalar();
+const AttentionKernels* attention_kernels_avx2();
+const AttentionKernels* attention_kernels_avx512();
+const AttentionKernels* attention_kernels_neon();
+
+// The table of active_isa().
+const AttentionKernels& attention_kernels();
+
+}  // namespace edgelm::kernels
