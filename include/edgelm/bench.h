@@ -41,7 +41,7 @@ struct TokenCost {
   uint64_t macs_at(int64_t n_visible) const;
 };
 
-// kv_type: the KV cache encoding (f32, f16, q8_0), which sets the bytes per position.
+// kv_type: the KV cache encoding (f32, f16, q8_0, q4), which sets the bytes per position.
 TokenCost token_cost(const Model& model, const std::string& kv_type = "f16");
 
 // This machine's ceilings, measured with n_threads threads (takes a few seconds).

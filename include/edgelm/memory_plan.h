@@ -26,7 +26,7 @@ struct MemoryPlan {
 MemoryPlan plan_memory(const Model& model, int64_t n_ctx, const std::string& kv_type, int n_batch = 512);
 
 // The largest context up to max_ctx (0: the training context) that fits the
-// budget, preferring the more accurate KV encoding (f16, then q8_0) when both
+// budget, preferring the more accurate KV encoding (f16, then q8_0, then q4) when they
 // reach the same context. Throws edgelm::Error with the breakdown when not
 // even a small context fits.
 MemoryPlan fit_memory_budget(const Model& model, uint64_t budget_bytes, int64_t max_ctx = 0, int n_batch = 512);

@@ -113,7 +113,7 @@ void add_layers(const models::Model& net, kernels::KvType kv_type, TokenCost& co
 kernels::KvType parse_kv(const std::string& name) {
   kernels::KvType t;
   if (!kernels::parse_kv_type(name.c_str(), &t))
-    throw Error("unknown KV cache type '" + name + "' (available: f32, f16, q8_0)");
+    throw Error("unknown KV cache type '" + name + "' (available: f32, f16, q8_0, q4)");
   return t;
 }
 

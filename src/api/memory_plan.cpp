@@ -71,7 +71,7 @@ MemoryPlan plan_memory(const Model& model, int64_t n_ctx, const std::string& kv_
 MemoryPlan fit_memory_budget(const Model& model, uint64_t budget, int64_t max_ctx, int n_batch) {
   if (max_ctx <= 0) max_ctx = model.info().n_ctx_train > 0 ? model.info().n_ctx_train : 4096;
   MemoryPlan best;
-  for (const char* kv : {"f16", "q8_0"}) {
+  for (const char* kv : {"f16", "q8_0", "q4"}) {
     // Memory grows monotonically with the context: binary search the largest fit.
     int64_t lo = 0, hi = max_ctx;
     while (lo < hi) {

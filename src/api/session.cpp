@@ -35,8 +35,9 @@ Session::Session(const Model& model, const SessionOptions& options) : model_(mod
   memory::StateOptions so;
   so.n_ctx = n_ctx;
   so.max_batch = std::max(1, options.n_batch);
+  so.sparse_topk = std::max(0, options.sparse_attention_topk);
   if (!kernels::parse_kv_type(options.kv_type.c_str(), &so.kv_type))
-    throw Error("unknown KV cache type '" + options.kv_type + "' (available: f32, f16, q8_0)");
+    throw Error("unknown KV cache type '" + options.kv_type + "' (available: f32, f16, q8_0, q4)");
   impl_ = std::make_unique<Impl>(net, so, options.n_threads > 0 ? options.n_threads : default_threads(),
                                  options.snapshot_budget_bytes);
   impl_->n_batch = so.max_batch;

@@ -168,7 +168,7 @@ int cmd_bench(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_option("-b,--batch-size", f.n_batch, "prompt tokens per forward pass")
       ->capture_default_str()->check(CLI::Range(1, 1 << 16));
-  app.add_option("--kv-type", f.kv_type, "KV cache encoding: f32, f16, q8_0")->capture_default_str();
+  app.add_option("--kv-type", f.kv_type, "KV cache encoding: f32, f16, q8_0, q4")->capture_default_str();
   auto* json = app.add_flag("--json", f.json, "print one JSON record per test");
   app.add_flag("--md", f.markdown, "print a markdown table (the default)")->excludes(json);
   auto* probe = app.add_flag("--probe", f.force_probe, "measure the machine's limits again, even if cached");

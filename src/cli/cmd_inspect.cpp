@@ -82,7 +82,7 @@ int cmd_inspect(int argc, char** argv) {
   app.add_flag("--json", as_json, "print JSON");
   app.add_option("--ctx", n_ctx, "also print the memory needed at this context length")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
-  app.add_option("--kv-type", kv_type, "KV cache encoding for --ctx: f32, f16, q8_0")->capture_default_str();
+  app.add_option("--kv-type", kv_type, "KV cache encoding for --ctx: f32, f16, q8_0, q4")->capture_default_str();
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
   require_file(path, "model file");
   const FileReport r = inspect_file(path);

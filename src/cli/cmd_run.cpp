@@ -30,10 +30,14 @@ int cmd_run(int argc, char** argv) {
   app.add_option("--repeat-last-n", so.repeat_last_n, "tokens the penalties look back on")->capture_default_str();
   app.add_option("--presence-penalty", so.presence_penalty, "presence penalty")->capture_default_str();
   app.add_option("--frequency-penalty", so.frequency_penalty, "frequency penalty")->capture_default_str();
-  auto* kv_opt = app.add_option("--kv-type", kv_type, "KV cache encoding: f32, f16, q8_0")->capture_default_str();
+  auto* kv_opt = app.add_option("--kv-type", kv_type, "KV cache encoding: f32, f16, q8_0, q4")->capture_default_str();
   app.add_option("--mem-budget", mem_budget,
                  "memory budget (e.g. 6GiB): picks the largest context and KV encoding that fit, or refuses")
       ->excludes(kv_opt);
+  int sparse_topk = 0;
+  app.add_option("--sparse-attn", sparse_topk,
+                 "decode with dynamic sparse attention over the TOPK best key pages of full-attention layers (0 = dense)")
+      ->check(CLI::Range(0, 1 << 20));
   auto* schema_opt = app.add_option("--json-schema", schema_path, "constrain the output to JSON valid against this schema file");
   app.add_option("--grammar", grammar_path, "constrain the output to this GBNF grammar file")->excludes(schema_opt);
   app.add_option("--seed", seed, "random seed (-1 = from the clock)")->capture_default_str();
@@ -53,6 +57,7 @@ int cmd_run(int argc, char** argv) {
   opts.n_ctx = n_ctx;
   opts.n_threads = n_threads;
   opts.kv_type = kv_type;
+  opts.sparse_attention_topk = sparse_topk;
   Session session(*model, opts);
   if (!schema_path.empty()) so.grammar = GrammarConstraint::json_schema(*model, read_file(schema_path, "schema file"));
   if (!grammar_path.empty()) so.grammar = GrammarConstraint::gbnf(*model, read_file(grammar_path, "grammar file"));
