@@ -6,26 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "../tensor/tensor_test_util.h"
 #include "kernels/isa.h"
 
 namespace edgelm::test {
 
-// splitmix64; floats built from integers, the same on every platform.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  float uniform() { return static_cast<float>(static_cast<int32_t>(next() >> 40) - (1 << 23)) / (1 << 23); }
-  float gaussian() { return uniform() + uniform() + uniform(); }
-
- private:
-  uint64_t state_;
-};
+// The tensor tests' deterministic float source (splitmix64, platform-independent).
+using Rng = TestRng;
 
 // Activation-like floats with the awkward cases the quantizers must get
 // right: all-zero 256-blocks, ties for the largest magnitude with opposite
