@@ -72,4 +72,12 @@ void append_utf8(std::string& out, uint32_t cp);
 // (and leaves pos) for an invalid or truncated sequence.
 bool decode_utf8(const std::string& text, size_t& pos, uint32_t& cp);
 
+// Value of a hexadecimal digit, or -1 (shared by the GBNF and regex parsers).
+inline int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace edgelm::grammar

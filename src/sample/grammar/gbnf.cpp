@@ -214,11 +214,8 @@ class GbnfParser {
     uint32_t value = 0;
     for (int i = 0; i < digits; ++i) {
       const char c = peek();
-      int d;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-      else fail("expected a hex digit");
+      const int d = hex_digit_value(c);
+      if (d < 0) fail("expected a hex digit");
       value = value * 16 + d;
       ++pos_;
     }

@@ -188,11 +188,8 @@ class RegexParser {
     uint32_t v = 0;
     for (size_t i = 0; i < digits; ++i) {
       const char c = peek();
-      int d;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-      else fail("expected a hex digit");
+      const int d = hex_digit_value(c);
+      if (d < 0) fail("expected a hex digit");
       v = v * 16 + d;
       ++pos_;
     }
