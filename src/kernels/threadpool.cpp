@@ -1,8 +1,43 @@
 #include "kernels/threadpool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define EDGELM_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define EDGELM_CPU_RELAX() asm volatile("yield")
+#else
+#define EDGELM_CPU_RELAX() ((void)0)
+#endif
 
 namespace edgelm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Pure polling for the first microseconds, then polling that yields the core
+// to any other runnable thread, then sleep.
+constexpr auto kPollOnly = std::chrono::microseconds(5);
+constexpr auto kPollLimit = std::chrono::microseconds(250);
+
+// Polls `ready` until it holds or the time limit passes; returns whether it held.
+template <typename Ready>
+bool poll(const Ready& ready) {
+  const Clock::time_point start = Clock::now();
+  for (;;) {
+    for (int i = 0; i < 32; ++i) {
+      if (ready()) return true;
+      EDGELM_CPU_RELAX();
+    }
+    const auto waited = Clock::now() - start;
+    if (waited > kPollLimit) return ready();
+    if (waited > kPollOnly) std::this_thread::yield();
+  }
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
@@ -25,19 +60,36 @@ void ThreadPool::run_chunks(int index) {
   }
 }
 
+bool ThreadPool::wait_for_job(uint64_t seen) {
+  const auto ready = [&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_acquire) != seen; };
+  if (!poll(ready)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++sleepers_;
+    wake_.wait(lock, ready);
+    --sleepers_;
+  }
+  return !stop_;
+}
+
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-    }
+  while (wait_for_job(seen)) {
+    seen = generation_.load(std::memory_order_acquire);
     run_chunks(index);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (--pending_ == 0) done_.notify_one();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1 && caller_sleeps_.load()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_.notify_one();
+    }
   }
+}
+
+void ThreadPool::wait_for_workers() {
+  const auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (poll(done)) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  caller_sleeps_ = true;
+  done_.wait(lock, done);
+  caller_sleeps_ = false;
 }
 
 void ThreadPool::parallel_for(int64_t n, int64_t grain,
@@ -50,20 +102,21 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain,
   }
   // A few chunks per thread balance uneven rows without much contention.
   const int64_t per_thread = (n + n_threads_ - 1) / n_threads_;
-  const int64_t chunk = std::max(grain, (per_thread + 3) / 4);
+  fn_ = &fn;
+  n_ = n;
+  chunk_ = std::max(grain, (per_thread + 3) / 4);
+  next_.store(0, std::memory_order_relaxed);
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   {
+    // Publishing under the lock pairs with a sleeper's predicate check.
     std::lock_guard<std::mutex> lock(mu_);
-    fn_ = &fn;
-    n_ = n;
-    chunk_ = chunk;
-    next_.store(0);
-    pending_ = n_threads_ - 1;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
-  wake_.notify_all();
+  if (sleepers_.load() > 0) wake_.notify_all();
   run_chunks(0);
-  std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  // Every worker takes part in every job, so once none is pending none of
+  // them still reads fn_ or n_ when the next job overwrites them.
+  wait_for_workers();
   fn_ = nullptr;
 }
 

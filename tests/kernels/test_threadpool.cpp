@@ -1,0 +1,77 @@
+// The thread pool: every index of every job is run exactly once, whether the
+// workers are still polling from the previous job or asleep, and for any pool
+// and job size. No timing is checked.
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernels/threadpool.h"
+
+namespace edgelm {
+namespace {
+
+// Runs one job of n items and checks that each item was visited once.
+void expect_each_once(ThreadPool& pool, int64_t n, int64_t grain) {
+  std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+  std::atomic<int> bad_thread{0};
+  pool.parallel_for(n, grain, [&](int thread, int64_t begin, int64_t end) {
+    if (thread < 0 || thread >= pool.size()) bad_thread = 1;
+    for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
+  });
+  EXPECT_EQ(bad_thread.load(), 0);
+  for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "item " << i << " of " << n;
+}
+
+TEST(ThreadPool, BackToBackJobsCoverEveryItemOnce) {
+  for (int threads : {1, 2, 3, 8}) {
+    ThreadPool pool(threads);
+    for (int job = 0; job < 2000; ++job) expect_each_once(pool, 1 + job % 97, 1 + job % 3);
+  }
+}
+
+// Pauses longer than the polling window put the workers to sleep, so these
+// jobs exercise the wake-up path (and the caller's sleep on a slow chunk).
+TEST(ThreadPool, JobsAfterIdlePausesCoverEveryItemOnce) {
+  ThreadPool pool(3);
+  for (int job = 0; job < 20; ++job) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    expect_each_once(pool, 64, 1);
+    std::atomic<int64_t> sum{0};
+    pool.parallel_for(4, 1, [&](int, int64_t begin, int64_t end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));   // longer than the caller polls
+      for (int64_t i = begin; i < end; ++i) sum += i;
+    });
+    EXPECT_EQ(sum.load(), 6);
+  }
+}
+
+TEST(ThreadPool, EmptyAndSmallJobsRunInline) {
+  ThreadPool pool(4);
+  int calls = 0;
+  pool.parallel_for(0, 1, [&](int, int64_t, int64_t) { ++calls; });
+  EXPECT_EQ(calls, 0);
+  pool.parallel_for(5, 8, [&](int thread, int64_t begin, int64_t end) {
+    ++calls;   // one inline call on the caller: no data race on `calls`
+    EXPECT_EQ(thread, 0);
+    EXPECT_EQ(begin, 0);
+    EXPECT_EQ(end, 5);
+  });
+  EXPECT_EQ(calls, 1);
+}
+
+// Pools are independent: several used at once from different threads.
+TEST(ThreadPool, ConcurrentPoolsDoNotInterfere) {
+  std::vector<std::thread> users;
+  for (int u = 0; u < 3; ++u)
+    users.emplace_back([] {
+      ThreadPool pool(2);
+      for (int job = 0; job < 500; ++job) expect_each_once(pool, 33, 1);
+    });
+  for (std::thread& t : users) t.join();
+}
+
+}  // namespace
+}  // namespace edgelm
