@@ -15,7 +15,7 @@ namespace edgelm::cli {
 namespace {
 
 // Bumped whenever the probe's method changes, so older measurements are ignored.
-constexpr int kProbeVersion = 1;
+constexpr int kProbeVersion = 2;   // 2: sweep buffers on huge pages
 
 nlohmann::json read_cache(const std::string& path) {
   std::ifstream f(path);

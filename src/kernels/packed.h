@@ -10,10 +10,13 @@
 
 namespace edgelm::kernels {
 
+// Releases a packed buffer: its own anonymous mapping (see packed.cpp).
+struct Unmapper {
+  size_t bytes = 0;
+  void operator()(uint8_t* p) const;
+};
+
 struct PackedMatrix {
-  struct FreeDeleter {
-    void operator()(uint8_t* p) const;
-  };
 
   const uint8_t* source = nullptr;   // MatrixView::data it was made from
   GgmlType type = GgmlType::F32;
@@ -23,7 +26,7 @@ struct PackedMatrix {
   int64_t groups = 0;                // ceil(rows / R); the last one zero-padded
   int64_t records = 0;               // per group: blocks per row, or cols for float types
   size_t group_bytes = 0;            // a multiple of 64
-  std::unique_ptr<uint8_t[], FreeDeleter> data;   // 64-byte aligned
+  std::unique_ptr<uint8_t[], Unmapper> data;   // page aligned
 
   const uint8_t* group(int64_t g) const { return data.get() + static_cast<size_t>(g) * group_bytes; }
   size_t bytes() const { return static_cast<size_t>(groups) * group_bytes; }

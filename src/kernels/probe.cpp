@@ -4,6 +4,7 @@
 // the scalar loops, on any CPU).
 #include "kernels/probe.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -265,15 +266,23 @@ TriadFn best_triad([[maybe_unused]] Isa max) {
   return triad_scalar;
 }
 
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
+// Sweep buffers get the same huge-page advice as packed weights (packed.cpp),
+// so that the probe measures what the kernels can reach, not TLB misses.
+template <typename T>
+struct Unmap {
+  size_t bytes = 0;
+  void operator()(T* p) const { munmap(p, bytes); }
 };
 
 template <typename T>
-std::unique_ptr<T[], FreeDeleter> aligned_array(size_t n) {
-  void* p = std::aligned_alloc(64, n * sizeof(T));   // n * sizeof(T) is a multiple of 64 here
-  if (!p) throw std::bad_alloc();
-  return std::unique_ptr<T[], FreeDeleter>(static_cast<T*>(p));
+std::unique_ptr<T[], Unmap<T>> aligned_array(size_t n) {
+  const size_t bytes = n * sizeof(T);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  return std::unique_ptr<T[], Unmap<T>>(static_cast<T*>(p), Unmap<T>{bytes});
 }
 
 // Sweeps are cut into 1 MiB pieces, handed to the threads dynamically.

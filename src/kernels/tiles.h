@@ -47,6 +47,20 @@ inline int32_t load_i32(const void* p) {
   return v;
 }
 
+// Decode streams each weight byte from memory once, so the kernels ask for
+// the bytes `kPrefetchBytes` ahead of the record they work on: without it a
+// thread alternates between waiting for memory and computing, and reaches
+// only about half the bandwidth one core can draw. Groups are contiguous, so
+// running past a group's end prefetches the next one (and past the matrix,
+// a few lines that are never used; prefetches never fault).
+// 4 KiB measured best on this project's Zen 4 machine (LM-head-sized
+// matrices, 1 and 2 threads: 2-8 KiB all within noise, 0 clearly worse).
+constexpr size_t kPrefetchBytes = 4096;
+
+inline void prefetch_record(const uint8_t* rec, size_t bytes) {
+  for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(rec + kPrefetchBytes + off, 0, 3);
+}
+
 // The signed code of each nibble of a Q4_0 / IQ4_NL weight, plus `offset`.
 struct NibbleTable {
   int8_t v[16];
@@ -72,6 +86,7 @@ void tile_block32(const uint8_t* group, int64_t blocks, const void* const* act, 
   }
   for (int64_t b = 0; b < blocks; ++b) {
     const uint8_t* rec = group + b * L.bytes;
+    prefetch_record(rec, L.bytes);
     typename V::I codes[8];
     V::template b32_decode<kType>(rec, codes);
     const auto dw = V::f_load_f16(rec + L.d);
@@ -112,6 +127,7 @@ void tile_superblock(const uint8_t* group, int64_t blocks, const void* const* ac
   }
   for (int64_t sb = 0; sb < blocks; ++sb) {
     const uint8_t* rec = group + sb * L.bytes;
+    prefetch_record(rec, L.bytes);
     const ActSuperBlock* y[T];
     F dd[T];
     const F dw = V::f_load_f16(rec + L.d);
@@ -186,6 +202,7 @@ void tile_float(const uint8_t* group, int64_t cols, const void* const* act, floa
     acc[t] = V::d_zero();
   }
   for (int64_t k = 0; k < cols; ++k) {
+    if (k % 4 == 0) prefetch_record(group + k * L.bytes, 4 * L.bytes);
     const auto w = V::template fl_load<kType>(group + k * L.bytes);
     #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) acc[t] = V::d_add(acc[t], V::f_mul(w, V::f_set(x[t][k])));
