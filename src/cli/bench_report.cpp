@@ -92,13 +92,14 @@ SampleStats sample_stats(std::vector<double> v) {
 
 void print_markdown(const BenchModel& model, const std::vector<BenchRecord>& records,
                     const std::vector<MachineLimits>& limits) {
-  std::printf("| model | size | params | backend | threads | test | t/s | %% of limit |\n");
-  std::printf("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n");
+  std::printf("| model | size | params | backend | threads | test | t/s | %% of limit | KV | peak RSS |\n");
+  std::printf("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: |\n");
   const std::string size = size_text(model.size), params = params_text(model.n_params);
   for (const BenchRecord& r : records) {
     const SampleStats s = sample_stats(r.samples_ts);
-    std::printf("| %s | %s | %s | CPU | %d | %s | %.2f ± %.2f | %s |\n", model.type.c_str(), size.c_str(),
-                params.c_str(), r.n_threads, r.test_name().c_str(), s.median, s.stddev, limit_text(r).c_str());
+    std::printf("| %s | %s | %s | CPU | %d | %s | %.2f ± %.2f | %s | %s | %s |\n", model.type.c_str(), size.c_str(),
+                params.c_str(), r.n_threads, r.test_name().c_str(), s.median, s.stddev, limit_text(r).c_str(),
+                r.kv_type.c_str(), size_text(r.peak_rss_bytes).c_str());
   }
   if (!limits.empty()) std::printf("\n");
   for (const MachineLimits& m : limits)
@@ -135,6 +136,10 @@ void print_json(const BenchModel& model, const std::vector<BenchRecord>& records
     j["samples_ts"] = r.samples_ts;
     j["samples_ns"] = r.samples_ns;
     j["peak_rss_bytes"] = r.peak_rss_bytes;
+    if (r.mem_budget_bytes) {
+      j["mem_budget_bytes"] = r.mem_budget_bytes;
+      j["planned_bytes"] = r.planned_bytes;
+    }
     j["limit_kind"] = r.limit_kind;
     j["limit_value"] = optional_number(r.limit_value);
     j["limit_isa"] = r.limit_isa ? nlohmann::ordered_json(*r.limit_isa) : nlohmann::ordered_json();

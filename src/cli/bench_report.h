@@ -27,6 +27,8 @@ struct BenchRecord {
   std::vector<double> samples_ns;   // one per repetition
   std::vector<double> samples_ts;   // tokens/s of each repetition
   uint64_t peak_rss_bytes = 0;
+  uint64_t mem_budget_bytes = 0;    // --mem-budget (0: none) and the planner's total for this test's context
+  uint64_t planned_bytes = 0;
   // The ceiling this test is compared with, and what one of its tokens costs
   // (averaged over the test's positions).
   std::string limit_kind;           // "bandwidth", "int8" or "fp32"

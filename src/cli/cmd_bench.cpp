@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "edgelm/bench.h"
+#include "edgelm/memory_plan.h"
 
 namespace edgelm::cli {
 namespace {
@@ -22,6 +23,8 @@ struct BenchFlags {
   int reps = 5;
   int n_batch = 512;
   std::string kv_type = "f16";
+  bool kv_type_given = false;
+  std::string mem_budget;   // empty: no budget
   bool json = false, markdown = false;
   bool force_probe = false, no_probe = false;
   std::string probe_cache = default_probe_cache_path();
@@ -98,13 +101,35 @@ void time_test(int reps, BenchRecord& r, const TimeOnce& time_once) {
   r.peak_rss_bytes = peak_rss_bytes();
 }
 
+// The KV encoding a group of tests at context n_ctx runs with. Under a memory
+// budget: the one asked for if it fits, else (none asked for) the most
+// accurate that fits; refuses with the breakdown when nothing does.
+std::string group_kv_type(const Model& model, const BenchFlags& f, int64_t n_ctx, uint64_t* planned) {
+  if (f.mem_budget.empty()) return f.kv_type;
+  const uint64_t budget = parse_byte_size(f.mem_budget);
+  MemoryPlan plan = plan_memory(model, n_ctx, f.kv_type, f.n_batch);
+  if (!f.kv_type_given && plan.total() > budget) {
+    const MemoryPlan best = fit_memory_budget(model, budget, n_ctx, f.n_batch);
+    if (best.n_ctx >= n_ctx) plan = plan_memory(model, n_ctx, best.kv_type, f.n_batch);
+  }
+  if (plan.total() > budget)
+    throw Error("a " + std::to_string(n_ctx) + "-token context does not fit the memory budget of " + f.mem_budget +
+                ": " + plan.describe());
+  std::fprintf(stderr, "bench: memory plan within %s: %s\n", f.mem_budget.c_str(), plan.describe().c_str());
+  *planned = plan.total();
+  return plan.kv_type;
+}
+
 // Every test at one thread count and depth, in one context filled once.
 void run_group(const Model& model, const BenchFlags& f, const BenchPlan& plan, int n_threads, int64_t depth,
-               const TokenCost& cost, std::vector<BenchRecord>& out) {
+               std::vector<BenchRecord>& out) {
   const int32_t longest = std::max(*std::max_element(plan.prompts.begin(), plan.prompts.end()),
                                    *std::max_element(plan.gens.begin(), plan.gens.end()));
+  uint64_t planned = 0;
+  const std::string kv_type = group_kv_type(model, f, depth + longest, &planned);
+  const TokenCost cost = token_cost(model, kv_type);
   reset_peak_rss();
-  BenchContext ctx(model, {.n_threads = n_threads, .n_ctx = depth + longest, .n_batch = f.n_batch, .kv_type = f.kv_type});
+  BenchContext ctx(model, {.n_threads = n_threads, .n_ctx = depth + longest, .n_batch = f.n_batch, .kv_type = kv_type});
   ctx.fill(depth, /*seed=*/42);
   auto record = [&](int n_prompt, int n_gen) {
     BenchRecord r;
@@ -113,7 +138,11 @@ void run_group(const Model& model, const BenchFlags& f, const BenchPlan& plan, i
     r.n_depth = depth;
     r.n_threads = n_threads;
     r.n_batch = f.n_batch;
-    r.kv_type = f.kv_type;
+    r.kv_type = kv_type;
+    if (planned) {
+      r.mem_budget_bytes = parse_byte_size(f.mem_budget);
+      r.planned_bytes = planned;
+    }
     set_costs(cost, r);
     return r;
   };
@@ -168,7 +197,7 @@ int cmd_bench(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_option("-b,--batch-size", f.n_batch, "prompt tokens per forward pass")
       ->capture_default_str()->check(CLI::Range(1, 1 << 16));
-  app.add_option("--kv-type", f.kv_type, "KV cache encoding: f32, f16, q8_0, q4")->capture_default_str();
+  auto* kv_opt = app.add_option("--kv-type", f.kv_type, "KV cache encoding: f32, f16, q8_0, q4")->capture_default_str();
   auto* json = app.add_flag("--json", f.json, "print one JSON record per test");
   app.add_flag("--md", f.markdown, "print a markdown table (the default)")->excludes(json);
   auto* probe = app.add_flag("--probe", f.force_probe, "measure the machine's limits again, even if cached");
@@ -182,10 +211,15 @@ int cmd_bench(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   app.add_option("--reply-tokens", turns.reply_tokens, "tokens generated per turn (with --turns)")
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
-  app.add_option("--mem-budget", turns.mem_budget, "memory budget for --turns (e.g. 6GiB)");
+  app.add_option("--mem-budget", f.mem_budget,
+                 "memory budget (e.g. 6GiB): each test's context must fit it, with the KV encoding asked for or "
+                 "else the most accurate one that fits; refuses with the breakdown otherwise");
   app.add_flag("--no-reuse", turns.no_reuse, "with --turns: reprocess every turn from scratch, for comparison");
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  f.kv_type_given = kv_opt->count() > 0;
+  if (!f.mem_budget.empty()) parse_byte_size(f.mem_budget);   // a bad size fails before the model loads
   if (*turns_opt) {
+    turns.mem_budget = f.mem_budget;
     require_file(f.model_path, "model file");
     turns.model_path = f.model_path;
     turns.n_threads = parse_int_list(f.threads, "thread count").at(0);
@@ -201,7 +235,7 @@ int cmd_bench(int argc, char** argv) {
   const TokenCost cost = token_cost(*model, f.kv_type);
   std::vector<BenchRecord> records;
   for (int32_t t : plan.threads)
-    for (int32_t d : plan.depths) run_group(*model, f, plan, t, d, cost, records);
+    for (int32_t d : plan.depths) run_group(*model, f, plan, t, d, records);
 
   const std::string cpu = cpu_model_name();
   const std::vector<MachineLimits> limits = f.no_probe ? std::vector<MachineLimits>{} : machine_limits(f, plan, cpu);

@@ -115,7 +115,7 @@ TEST_F(Bench, MarkdownTableIsTheDefault) {
   for (const char* format : {"", "--md"}) {
     const Result r = run("bench -m " + model_ + " -p 4 -n 2 -r 1 -d 0,8 -t 1 --no-probe " + format);
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out.rfind("| model | size | params | backend | threads | test | t/s | % of limit |", 0), 0u) << r.out;
+    EXPECT_EQ(r.out.rfind("| model | size | params | backend | threads | test | t/s | % of limit | KV | peak RSS |", 0), 0u) << r.out;
     for (const char* row : {"| pp4 |", "| tg2 |", "| pp4 @ d8 |", "| tg2 @ d8 |"})
       EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
   }
@@ -126,7 +126,7 @@ TEST_F(Bench, MarkdownTableIsTheDefault) {
 TEST_F(Bench, CachedLimitsGivePercentOfLimit) {
   const std::string cpu = bench_json("-p 0 -n 1 -r 1 -t 1 --no-probe")[0]["cpu_info"];
   const std::string cache = temp_path("probe.json");
-  const nlohmann::json valid = {{"cpu", cpu}, {"n_threads", 1}, {"probe_version", 1},
+  const nlohmann::json valid = {{"cpu", cpu}, {"n_threads", 1}, {"probe_version", 2},
                                 {"read_bytes_per_s", 1e9}, {"triad_bytes_per_s", 2e9},
                                 {"int8_ops_per_s", 1e12}, {"fp32_flops_per_s", 1e11},
                                 {"int8_isa", "test-int8"}, {"fp32_isa", "test-fp32"}};
@@ -155,6 +155,22 @@ TEST_F(Bench, CachedLimitsGivePercentOfLimit) {
   std::remove(cache.c_str());
 }
 
+// Under --mem-budget each record carries the budget and the planner's total
+// for its context, which fits; the KV encoding asked for is kept.
+TEST_F(Bench, MemoryBudgetIsCheckedAndRecorded) {
+  for (const char* kv : {"", " --kv-type f32"}) {
+    const nlohmann::json records = bench_json(std::string("-p 8 -n 2 -d 32 -r 1 -t 1 --no-probe --mem-budget 1GiB") + kv);
+    ASSERT_EQ(records.size(), 2u);
+    for (const auto& r : records) {
+      EXPECT_EQ(r["mem_budget_bytes"].get<uint64_t>(), 1ull << 30);
+      EXPECT_GT(r["planned_bytes"].get<uint64_t>(), 0u);
+      EXPECT_LE(r["planned_bytes"].get<uint64_t>(), 1ull << 30);
+      EXPECT_EQ(r["kv_type"], *kv ? "f32" : "f16");
+    }
+  }
+  EXPECT_FALSE(bench_json("-p 8 -n 0 -r 1 -t 1 --no-probe")[0].contains("mem_budget_bytes"));
+}
+
 TEST_F(Bench, UsageErrorsExitWithStatus2) {
   const std::string m = " -m " + model_ + " --no-probe -r 1 ";
   struct Case { std::string args, mentions; };
@@ -171,6 +187,8 @@ TEST_F(Bench, UsageErrorsExitWithStatus2) {
       {"bench" + m + "--json --md", "json"},
       {"bench -m " + model_ + " --probe --no-probe", "probe"},
       {"bench" + m + "--kv-type q3", "q3"},
+      {"bench" + m + "--mem-budget 6XB", "6XB"},
+      {"bench" + m + "-d 64 --mem-budget 1MiB", "memory budget"},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args);
