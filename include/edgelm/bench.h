@@ -58,6 +58,17 @@ struct MachineLimits {
 MachineLimits probe_machine(int n_threads);
 std::string cpu_model_name();
 
+// Where the time of forward passes went (BenchContext::profile_generation):
+// wall time, calls and streamed weight bytes per section (a layer kind such as
+// "sliding" or "recurrent", or "output head") and operation ("matmul",
+// "attention", "delta-rule"; "total" is the section's whole time).
+struct ProfileRow {
+  std::string section, op;
+  int64_t calls = 0;
+  double seconds = 0;
+  uint64_t bytes = 0;
+};
+
 struct BenchOptions {
   int n_threads = 1;
   int64_t n_ctx = 4096;          // must hold depth + the longest test
@@ -81,6 +92,9 @@ class BenchContext {
   double time_prompt(int n_tokens, uint64_t seed);
   // n tokens one at a time, as in generation (sampling left out).
   double time_generation(int n_tokens, uint64_t seed);
+  // time_prompt (prompt = true) or time_generation once more with the
+  // forward-pass profile on; returns its rows.
+  std::vector<ProfileRow> profile(int n_tokens, uint64_t seed, bool prompt);
 
   int64_t depth() const;
   int64_t context_size() const;

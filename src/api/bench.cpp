@@ -9,6 +9,7 @@
 
 #include "api/model_impl.h"
 #include "kernels/probe.h"
+#include "kernels/profile.h"
 #include "memory/state.h"
 
 namespace edgelm {
@@ -233,6 +234,22 @@ double BenchContext::time_prompt(int n_tokens, uint64_t seed) {
   return impl_->timed(n_tokens, seed, impl_->state.max_batch());
 }
 double BenchContext::time_generation(int n_tokens, uint64_t seed) { return impl_->timed(n_tokens, seed, 1); }
+std::vector<ProfileRow> BenchContext::profile(int n_tokens, uint64_t seed, bool prompt) {
+  kernels::profile::take();   // drop anything recorded before
+  kernels::profile::set_enabled(true);
+  try {
+    impl_->timed(n_tokens, seed, prompt ? impl_->state.max_batch() : 1);
+  } catch (...) {
+    kernels::profile::set_enabled(false);
+    throw;
+  }
+  kernels::profile::set_enabled(false);
+  std::vector<ProfileRow> rows;
+  for (const kernels::profile::Row& r : kernels::profile::take())
+    rows.push_back({r.section, r.op, r.calls, r.seconds, r.bytes});
+  return rows;
+}
+
 int64_t BenchContext::depth() const { return impl_->at_depth.n_past; }
 int64_t BenchContext::context_size() const { return impl_->state.n_ctx(); }
 const std::vector<float>& BenchContext::last_logits() const { return impl_->logits; }

@@ -101,12 +101,48 @@ void print_markdown(const BenchModel& model, const std::vector<BenchRecord>& rec
                 params.c_str(), r.n_threads, r.test_name().c_str(), s.median, s.stddev, limit_text(r).c_str(),
                 r.kv_type.c_str(), size_text(r.peak_rss_bytes).c_str());
   }
+  for (const BenchRecord& r : records)
+    if (!r.profile.empty()) print_profile(r);
   if (!limits.empty()) std::printf("\n");
   for (const MachineLimits& m : limits)
     std::printf("limits (%s, %d thread%s): read %s, triad %s, int8 %s (%s), fp32 %s (%s)\n", m.cpu.c_str(),
                 m.n_threads, m.n_threads == 1 ? "" : "s", scaled(m.read_bytes_per_s, "B/s").c_str(), scaled(m.triad_bytes_per_s, "B/s").c_str(),
                 scaled(m.int8_ops_per_s, "op/s").c_str(), m.int8_isa.c_str(), scaled(m.fp32_flops_per_s, "FLOP/s").c_str(),
                 m.fp32_isa.c_str());
+}
+
+namespace {
+
+double profile_seconds(const std::vector<ProfileRow>& rows, const std::string& section, const char* op) {
+  double s = 0;
+  for (const ProfileRow& r : rows)
+    if (r.section == section && r.op == op) s += r.seconds;
+  return s;
+}
+
+}  // namespace
+
+void print_profile(const BenchRecord& r) {
+  const double n = r.n_tokens();
+  double all = 0;
+  for (const ProfileRow& p : r.profile)
+    if (p.op == "total") all += p.seconds;
+  std::printf("\nprofile of %s (ms per token; matmul GB/s = weight bytes streamed / matmul time):\n",
+              r.test_name().c_str());
+  std::printf("| section | count | total ms | share | matmul ms | matmul GB/s | attention ms | delta rule ms | other ms |\n");
+  std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  for (const ProfileRow& p : r.profile) {
+    if (p.op != "total") continue;
+    uint64_t bytes = 0;
+    for (const ProfileRow& q : r.profile)
+      if (q.section == p.section && q.op == "matmul") bytes += q.bytes;
+    const double mm = profile_seconds(r.profile, p.section, "matmul");
+    const double att = profile_seconds(r.profile, p.section, "attention");
+    const double dr = profile_seconds(r.profile, p.section, "delta-rule");
+    std::printf("| %s | %.0f | %.2f | %.1f%% | %.2f | %.1f | %.2f | %.2f | %.2f |\n", p.section.c_str(), p.calls / n,
+                1e3 * p.seconds / n, all > 0 ? 100 * p.seconds / all : 0.0, 1e3 * mm / n, mm > 0 ? bytes / mm / 1e9 : 0.0,
+                1e3 * att / n, 1e3 * dr / n, 1e3 * (p.seconds - mm - att - dr) / n);
+  }
 }
 
 void print_json(const BenchModel& model, const std::vector<BenchRecord>& records, const std::string& cpu) {
@@ -136,6 +172,12 @@ void print_json(const BenchModel& model, const std::vector<BenchRecord>& records
     j["samples_ts"] = r.samples_ts;
     j["samples_ns"] = r.samples_ns;
     j["peak_rss_bytes"] = r.peak_rss_bytes;
+    if (!r.profile.empty()) {
+      nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+      for (const ProfileRow& p : r.profile)
+        rows.push_back({{"section", p.section}, {"op", p.op}, {"calls", p.calls}, {"seconds", p.seconds}, {"bytes", p.bytes}});
+      j["profile"] = std::move(rows);
+    }
     if (r.mem_budget_bytes) {
       j["mem_budget_bytes"] = r.mem_budget_bytes;
       j["planned_bytes"] = r.planned_bytes;

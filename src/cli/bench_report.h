@@ -29,6 +29,7 @@ struct BenchRecord {
   uint64_t peak_rss_bytes = 0;
   uint64_t mem_budget_bytes = 0;    // --mem-budget (0: none) and the planner's total for this test's context
   uint64_t planned_bytes = 0;
+  std::vector<ProfileRow> profile;  // under --profile: one extra, profiled run of the test
   // The ceiling this test is compared with, and what one of its tokens costs
   // (averaged over the test's positions).
   std::string limit_kind;           // "bandwidth", "int8" or "fp32"
@@ -50,6 +51,9 @@ SampleStats sample_stats(std::vector<double> v);   // stddev: sample (n - 1); 0 
 
 void print_markdown(const BenchModel& model, const std::vector<BenchRecord>& records,
                     const std::vector<MachineLimits>& limits);
+// Per section (layer kind, output head): ms per token in total, in matmuls
+// (and the GB/s they streamed), attention, the delta rule and the rest.
+void print_profile(const BenchRecord& r);
 void print_json(const BenchModel& model, const std::vector<BenchRecord>& records, const std::string& cpu);
 
 }  // namespace edgelm::cli

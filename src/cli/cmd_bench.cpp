@@ -27,6 +27,7 @@ struct BenchFlags {
   std::string mem_budget;   // empty: no budget
   bool json = false, markdown = false;
   bool force_probe = false, no_probe = false;
+  bool profile = false;
   std::string probe_cache = default_probe_cache_path();
 };
 
@@ -150,12 +151,14 @@ void run_group(const Model& model, const BenchFlags& f, const BenchPlan& plan, i
     if (n <= 0) continue;
     BenchRecord r = record(n, 0);
     time_test(f.reps, r, [&](uint64_t seed) { return ctx.time_prompt(n, seed); });
+    if (f.profile) r.profile = ctx.profile(n, uint64_t{2000}, true);
     out.push_back(std::move(r));
   }
   for (int32_t n : plan.gens) {
     if (n <= 0) continue;
     BenchRecord r = record(0, n);
     time_test(f.reps, r, [&](uint64_t seed) { return ctx.time_generation(n, seed); });
+    if (f.profile) r.profile = ctx.profile(n, uint64_t{2000}, false);
     out.push_back(std::move(r));
   }
 }
@@ -202,6 +205,8 @@ int cmd_bench(int argc, char** argv) {
   app.add_flag("--md", f.markdown, "print a markdown table (the default)")->excludes(json);
   auto* probe = app.add_flag("--probe", f.force_probe, "measure the machine's limits again, even if cached");
   app.add_flag("--no-probe", f.no_probe, "skip the machine's limits (no % of limit)")->excludes(probe);
+  app.add_flag("--profile", f.profile,
+               "after each test, run it once more with a per-layer-kind profile (not in the timings)");
   app.add_option("--probe-cache", f.probe_cache, "file caching the probe results ('' = none)")->capture_default_str();
   TurnsOptions turns;
   auto* turns_opt = app.add_option("--turns", turns.turns,

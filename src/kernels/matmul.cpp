@@ -8,6 +8,7 @@
 
 #include "kernels/isa_kernels.h"
 #include "kernels/packed.h"
+#include "kernels/profile.h"
 
 namespace edgelm::kernels {
 namespace {
@@ -108,6 +109,7 @@ void prepack(const MatrixView& w, ThreadPool& pool) {
 void matmul(const MatrixView& w, const float* x, int64_t ldx, int n_tokens,
             float* y, int64_t ldy, ThreadPool& pool, MatmulScratch& scratch) {
   if (n_tokens <= 0 || w.rows <= 0) return;
+  const profile::Op op("matmul", static_cast<uint64_t>(w.rows) * w.row_bytes);
   const IsaKernels* k = active_kernels();
   const TileFn tile = accelerated_tile(k, w);
   if (!tile) return matmul_reference(w, x, ldx, n_tokens, y, ldy, pool, scratch);

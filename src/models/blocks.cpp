@@ -105,7 +105,10 @@ void attention_forward(ForwardContext& ctx, memory::State& state, const Attentio
   args.window = L.window;
   args.out = att;
   args.out_stride = q_dim;
-  kernels::attention(args, state.kv(L.kv_layer).view(), ctx.pool, ctx.att);
+  {
+    const kernels::profile::Op op("attention");
+    kernels::attention(args, state.kv(L.kv_layer).view(), ctx.pool, ctx.att);
+  }
 
   if (gate)
     for (int64_t i = 0; i < static_cast<int64_t>(n) * q_dim; ++i) att[i] *= kernels::sigmoid(gate[i]);
@@ -119,14 +122,19 @@ void ffn_forward(ForwardContext& ctx, const FfnLayer& f, const float* h, int n, 
   float* u = ctx.buf(ForwardContext::FfnUp, static_cast<size_t>(n) * width);
   linear(ctx, f.gate, f.b_gate, h, n, g);
   linear(ctx, f.up, f.b_up, h, n, u);
+  // Element-wise, so split across the pool: in a 512-token prompt this is
+  // millions of table look-ups or exponentials per layer.
   const int64_t total = static_cast<int64_t>(n) * width;
-  if (f.act == FfnLayer::Act::Silu) kernels::swiglu(g, u, g, static_cast<int>(total));
-  else kernels::geglu(g, u, g, static_cast<int>(total));
+  const auto act = f.act == FfnLayer::Act::Silu ? kernels::swiglu : kernels::geglu;
+  ctx.pool.parallel_for(total, 16384, [&](int, int64_t begin, int64_t end) {
+    act(g + begin, u + begin, g + begin, static_cast<int>(end - begin));
+  });
   linear(ctx, f.down, f.b_down, g, n, out);
 }
 
 void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, const float* x, int n,
                     int n_embd, bool all_logits, float* logits) {
+  const kernels::profile::Section section("output head");
   // Only the rows whose logits are wanted go through the (large) LM head.
   const int first = all_logits ? 0 : n - 1;
   const int rows = n - first;

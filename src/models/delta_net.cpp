@@ -104,7 +104,10 @@ void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const D
   args.state = mem.state.data();
   args.out = o;
   args.out_stride = Vd;
-  kernels::gated_delta_rule(args, ctx.pool);
+  {
+    const kernels::profile::Op op("delta-rule");
+    kernels::gated_delta_rule(args, ctx.pool);
+  }
 
   for (int t = 0; t < n; ++t)
     for (int j = 0; j < s.n_v_heads; ++j) {

@@ -96,7 +96,10 @@ void Gemma3Model::forward(ForwardContext& ctx, memory::State& state, const int32
   const int E = hp_.n_embd;
   float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
   embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), x);
-  for (const GemmaLayer& L : layers_) gemma_layer_forward(ctx, state, L, hp_.eps, x, n, E);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto section = layer_section(hp_, i);
+    gemma_layer_forward(ctx, state, layers_[i], hp_.eps, x, n, E);
+  }
   output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
   state.advance(n);
 }

@@ -187,6 +187,7 @@ void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32
   }
   for (int i = 0; i < hp_.n_layer; ++i) {
     const Layer& L = layers_[i];
+    const auto section = layer_section(hp_, static_cast<size_t>(i));
     gemma_layer_forward(ctx, state, L.block, hp_.eps, x, n, E);
     if (P > 0) ple_branch(ctx, L, ple + static_cast<int64_t>(i) * P, x, n);
     if (L.output_scale != 1.0f) kernels::scale(x, L.output_scale, n * E);

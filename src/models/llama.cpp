@@ -76,7 +76,9 @@ void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_
   float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
   float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
   embed_tokens(token_embd_, tokens, n, 1.0f, x);
-  for (const Layer& L : layers_) {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& L = layers_[i];
+    const auto section = layer_section(hp_, i);
     norm_rows(x, L.attn_norm, h, n, E, hp_.eps);
     attention_forward(ctx, state, L.attn, hp_.eps, h, n, E, y);
     kernels::add(x, y, n * E);

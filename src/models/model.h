@@ -10,6 +10,7 @@
 #include "gguf/gguf.h"
 #include "kernels/attention.h"
 #include "kernels/matmul.h"
+#include "kernels/profile.h"
 #include "kernels/threadpool.h"
 #include "memory/state.h"
 
@@ -47,6 +48,11 @@ class ForwardContext {
  private:
   std::vector<float> bufs_[kNumBufs];
 };
+
+// Marks layer i's work for `edgelm bench --profile`, by the layer's kind.
+inline kernels::profile::Section layer_section(const HParams& hp, size_t i) {
+  return kernels::profile::Section(layer_kind_name(hp.layer_kinds.at(i)));
+}
 
 class Model {
  public:

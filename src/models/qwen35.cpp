@@ -322,6 +322,7 @@ void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32
   embed_tokens(token_embd_, tokens, n, 1.0f, x);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& L = layers_[i];
+    const auto section = layer_section(hp_, i);
     norm_rows(x, L.attn_norm, h, n, E, hp_.eps);
     if (L.recurrent) delta_net_forward(ctx, state.recurrent(static_cast<int>(i)), L.delta, hp_.eps, h, n, y);
     else attention_forward(ctx, state, L.attn, hp_.eps, h, n, E, y);

@@ -126,7 +126,7 @@ TEST_F(Bench, MarkdownTableIsTheDefault) {
 TEST_F(Bench, CachedLimitsGivePercentOfLimit) {
   const std::string cpu = bench_json("-p 0 -n 1 -r 1 -t 1 --no-probe")[0]["cpu_info"];
   const std::string cache = temp_path("probe.json");
-  const nlohmann::json valid = {{"cpu", cpu}, {"n_threads", 1}, {"probe_version", 2},
+  const nlohmann::json valid = {{"cpu", cpu}, {"n_threads", 1}, {"probe_version", 3},
                                 {"read_bytes_per_s", 1e9}, {"triad_bytes_per_s", 2e9},
                                 {"int8_ops_per_s", 1e12}, {"fp32_flops_per_s", 1e11},
                                 {"int8_isa", "test-int8"}, {"fp32_isa", "test-fp32"}};
@@ -169,6 +169,29 @@ TEST_F(Bench, MemoryBudgetIsCheckedAndRecorded) {
     }
   }
   EXPECT_FALSE(bench_json("-p 8 -n 0 -r 1 -t 1 --no-probe")[0].contains("mem_budget_bytes"));
+}
+
+// --profile adds, per test, rows per (section, operation) from one extra run:
+// every layer of the tiny llama is a "full" section, and the head has its own.
+TEST_F(Bench, ProfileSplitsTimeBySection) {
+  const nlohmann::json records = bench_json("-p 8 -n 2 -r 1 -t 1 --no-probe --profile");
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& r : records) {
+    ASSERT_TRUE(r.contains("profile")) << r.dump();
+    bool full_total = false, full_matmul = false, head_total = false;
+    for (const auto& row : r["profile"]) {
+      EXPECT_GT(row["calls"].get<int64_t>(), 0);
+      EXPECT_GE(row["seconds"].get<double>(), 0.0);
+      full_total |= row["section"] == "full" && row["op"] == "total";
+      full_matmul |= row["section"] == "full" && row["op"] == "matmul" && row["bytes"].get<uint64_t>() > 0;
+      head_total |= row["section"] == "output head" && row["op"] == "total";
+    }
+    EXPECT_TRUE(full_total && full_matmul && head_total) << r["profile"].dump();
+  }
+  const Result md = run("bench -m " + model_ + " -p 0 -n 2 -r 1 -t 1 --no-probe --profile");
+  ASSERT_EQ(md.status, 0) << md.err;
+  EXPECT_NE(md.out.find("profile of tg2"), std::string::npos) << md.out;
+  EXPECT_FALSE(bench_json("-p 0 -n 2 -r 1 -t 1 --no-probe")[0].contains("profile"));
 }
 
 TEST_F(Bench, UsageErrorsExitWithStatus2) {
