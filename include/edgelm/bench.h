@@ -74,6 +74,7 @@ struct BenchOptions {
   int64_t n_ctx = 4096;          // must hold depth + the longest test
   int n_batch = 512;             // prompt tokens per forward pass
   std::string kv_type = "f16";   // as SessionOptions::kv_type
+  int sparse_topk = 0;           // as SessionOptions::sparse_attention_topk
 };
 
 // A private context for timing, run like a Session. fill() runs `depth` random
@@ -88,6 +89,12 @@ class BenchContext {
   BenchContext& operator=(const BenchContext&) = delete;
 
   void fill(int64_t depth, uint64_t seed);
+  // The same depth with random keys, values and recurrent state written
+  // straight into the cache instead of computed: what a decode step reads
+  // (and the memory held) is the same, at a fraction of the cost, for depths
+  // whose real prompt would take most of an hour on a laptop CPU. Sparse
+  // attention's page choice depends on the values, so measure it after fill().
+  void fill_random(int64_t depth, uint64_t seed);
   // n tokens as one prompt, in batches of n_batch (logits of the last only).
   double time_prompt(int n_tokens, uint64_t seed);
   // n tokens one at a time, as in generation (sampling left out).

@@ -217,10 +217,58 @@ BenchContext::BenchContext(const Model& model, const BenchOptions& options) {
   so.n_ctx = options.n_ctx;
   so.max_batch = options.n_batch;
   so.kv_type = parse_kv(options.kv_type);
+  so.sparse_topk = std::max(0, options.sparse_topk);
   impl_ = std::make_unique<Impl>(*model.impl().net, so, options.n_threads);
 }
 
 BenchContext::~BenchContext() = default;
+
+namespace {
+
+// Random rows of the given width, cycled through (the values do not matter
+// to what dense attention reads).
+struct RandomRows {
+  static constexpr int kRows = 251;
+  RandomRows(int64_t width, std::mt19937_64& rng) : width(width), values(static_cast<size_t>(width) * kRows) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (float& v : values) v = normal(rng);
+  }
+  const float* row(int64_t i) const { return values.data() + (i % kRows) * width; }
+  int64_t width;
+  std::vector<float> values;
+};
+
+void fill_layer_kv(memory::LayerKv& kv, int64_t depth, std::mt19937_64& rng) {
+  const RandomRows keys(kv.k_floats(), rng), values(int64_t{kv.n_head_kv} * kv.head_dim_v, rng);
+  // A ring keeps only its last `capacity` positions; start at a group
+  // boundary so that 4-bit key groups are written whole.
+  int64_t first = kv.ring ? std::max<int64_t>(0, depth - kv.capacity) : 0;
+  first -= first % kernels::kKvTile;
+  for (int64_t pos = first; pos < depth; ++pos) kv.store(pos, keys.row(pos), values.row(pos * 7 + 3));
+}
+
+}  // namespace
+
+void BenchContext::fill_random(int64_t depth, uint64_t seed) {
+  if (depth < 0 || depth > impl_->state.n_ctx())
+    throw Error("depth " + std::to_string(depth) + " does not fit the context size " + std::to_string(impl_->state.n_ctx()));
+  memory::State& state = impl_->state;
+  state.clear();
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> small(0.0f, 0.1f);
+  const auto specs = impl_->net.memory_specs();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].kind == memory::LayerMemorySpec::Kind::Kv && state.kv(static_cast<int>(i)).capacity > 0) {
+      fill_layer_kv(state.kv(static_cast<int>(i)), depth, rng);
+    } else if (specs[i].kind == memory::LayerMemorySpec::Kind::Recurrent && depth > 0) {
+      memory::RecurrentLayer& r = state.recurrent(static_cast<int>(i));
+      for (float& v : r.conv) v = small(rng);
+      for (float& v : r.state) v = small(rng);
+    }
+  }
+  state.advance(depth);
+  impl_->at_depth = state.snapshot();
+}
 
 void BenchContext::fill(int64_t depth, uint64_t seed) {
   if (depth < 0 || depth > impl_->state.n_ctx())

@@ -97,9 +97,11 @@ void print_markdown(const BenchModel& model, const std::vector<BenchRecord>& rec
   const std::string size = size_text(model.size), params = params_text(model.n_params);
   for (const BenchRecord& r : records) {
     const SampleStats s = sample_stats(r.samples_ts);
+    const std::string test = r.test_name() + (r.depth_fill == "random" ? " (random fill)" : "");
+    const std::string kv = r.kv_type + (r.sparse_topk > 0 ? ", sparse top-" + std::to_string(r.sparse_topk) : "");
     std::printf("| %s | %s | %s | CPU | %d | %s | %.2f ± %.2f | %s | %s | %s |\n", model.type.c_str(), size.c_str(),
-                params.c_str(), r.n_threads, r.test_name().c_str(), s.median, s.stddev, limit_text(r).c_str(),
-                r.kv_type.c_str(), size_text(r.peak_rss_bytes).c_str());
+                params.c_str(), r.n_threads, test.c_str(), s.median, s.stddev, limit_text(r).c_str(), kv.c_str(),
+                size_text(r.peak_rss_bytes).c_str());
   }
   for (const BenchRecord& r : records)
     if (!r.profile.empty()) print_profile(r);
@@ -163,6 +165,8 @@ void print_json(const BenchModel& model, const std::vector<BenchRecord>& records
     j["n_threads"] = r.n_threads;
     j["n_batch"] = r.n_batch;
     j["kv_type"] = r.kv_type;
+    if (!r.depth_fill.empty()) j["depth_fill"] = r.depth_fill;
+    j["sparse_attn_topk"] = r.sparse_topk;
     j["n_reps"] = r.samples_ts.size();
     j["median_ts"] = s.median;
     j["avg_ts"] = s.mean;

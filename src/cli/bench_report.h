@@ -24,6 +24,8 @@ struct BenchRecord {
   int n_threads = 0;
   int n_batch = 0;
   std::string kv_type;
+  std::string depth_fill;           // "compute" or "random" for tests at a depth, else empty
+  int sparse_topk = 0;
   std::vector<double> samples_ns;   // one per repetition
   std::vector<double> samples_ts;   // tokens/s of each repetition
   uint64_t peak_rss_bytes = 0;

@@ -28,6 +28,8 @@ struct BenchFlags {
   bool json = false, markdown = false;
   bool force_probe = false, no_probe = false;
   bool profile = false;
+  std::string depth_fill = "compute";   // or "random" (BenchContext::fill_random)
+  int sparse_topk = 0;
   std::string probe_cache = default_probe_cache_path();
 };
 
@@ -130,8 +132,10 @@ void run_group(const Model& model, const BenchFlags& f, const BenchPlan& plan, i
   const std::string kv_type = group_kv_type(model, f, depth + longest, &planned);
   const TokenCost cost = token_cost(model, kv_type);
   reset_peak_rss();
-  BenchContext ctx(model, {.n_threads = n_threads, .n_ctx = depth + longest, .n_batch = f.n_batch, .kv_type = kv_type});
-  ctx.fill(depth, /*seed=*/42);
+  BenchContext ctx(model, {.n_threads = n_threads, .n_ctx = depth + longest, .n_batch = f.n_batch, .kv_type = kv_type,
+                           .sparse_topk = f.sparse_topk});
+  if (f.depth_fill == "random") ctx.fill_random(depth, /*seed=*/42);
+  else ctx.fill(depth, /*seed=*/42);
   auto record = [&](int n_prompt, int n_gen) {
     BenchRecord r;
     r.n_prompt = n_prompt;
@@ -140,6 +144,8 @@ void run_group(const Model& model, const BenchFlags& f, const BenchPlan& plan, i
     r.n_threads = n_threads;
     r.n_batch = f.n_batch;
     r.kv_type = kv_type;
+    r.depth_fill = depth > 0 ? f.depth_fill : "";
+    r.sparse_topk = f.sparse_topk;
     if (planned) {
       r.mem_budget_bytes = parse_byte_size(f.mem_budget);
       r.planned_bytes = planned;
@@ -205,6 +211,13 @@ int cmd_bench(int argc, char** argv) {
   app.add_flag("--md", f.markdown, "print a markdown table (the default)")->excludes(json);
   auto* probe = app.add_flag("--probe", f.force_probe, "measure the machine's limits again, even if cached");
   app.add_flag("--no-probe", f.no_probe, "skip the machine's limits (no % of limit)")->excludes(probe);
+  app.add_option("--depth-fill", f.depth_fill,
+                 "how the -d context is made: compute (run random tokens through the model) or random (write random "
+                 "keys, values and state into the cache: same decode work and memory, seconds instead of minutes)")
+      ->capture_default_str()->check(CLI::IsMember({"compute", "random"}));
+  app.add_option("--sparse-attn", f.sparse_topk,
+                 "decode full-attention layers over only the TOPK most relevant key pages (0 = dense)")
+      ->capture_default_str()->check(CLI::Range(0, 1 << 20));
   app.add_flag("--profile", f.profile,
                "after each test, run it once more with a per-layer-kind profile (not in the timings)");
   app.add_option("--probe-cache", f.probe_cache, "file caching the probe results ('' = none)")->capture_default_str();

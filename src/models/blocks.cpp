@@ -141,8 +141,10 @@ void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, cons
   float* y = ctx.buf(ForwardContext::Tmp, static_cast<size_t>(rows) * n_embd);
   norm_rows(x + static_cast<int64_t>(first) * n_embd, head.norm, y, rows, n_embd, eps);
   linear(ctx, head.weight, nullptr, y, rows, logits);
-  if (head.softcap > 0.0f)
-    kernels::softcap(logits, static_cast<int>(static_cast<int64_t>(rows) * head.weight.rows), head.softcap);
+  if (head.softcap > 0.0f)   // a tanh per vocabulary entry (262k for Gemma): on every thread
+    ctx.pool.parallel_for(static_cast<int64_t>(rows) * head.weight.rows, 16384, [&](int, int64_t begin, int64_t end) {
+      kernels::softcap(logits + begin, static_cast<int>(end - begin), head.softcap);
+    });
 }
 
 AttentionLayer load_attention(Weights& w, int layer, int E, const AttentionShape& s) {

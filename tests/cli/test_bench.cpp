@@ -194,6 +194,24 @@ TEST_F(Bench, ProfileSplitsTimeBySection) {
   EXPECT_FALSE(bench_json("-p 0 -n 2 -r 1 -t 1 --no-probe")[0].contains("profile"));
 }
 
+// A randomly filled depth is labelled as such; a computed one too. Sparse
+// attention is recorded (the tiny model's context is a few pages, so it runs
+// its dense fallback, but the flag must reach the session).
+TEST_F(Bench, DepthFillAndSparseAttentionAreRecorded) {
+  const nlohmann::json random = bench_json("-p 0 -n 2 -d 200 -r 1 -t 1 --no-probe --depth-fill random --sparse-attn 2");
+  ASSERT_EQ(random.size(), 1u);
+  EXPECT_EQ(random[0]["depth_fill"], "random");
+  EXPECT_EQ(random[0]["n_depth"], 200);
+  EXPECT_EQ(random[0]["sparse_attn_topk"], 2);
+  EXPECT_GT(random[0]["median_ts"].get<double>(), 0.0);
+  const nlohmann::json computed = bench_json("-p 0 -n 2 -d 40 -r 1 -t 1 --no-probe");
+  EXPECT_EQ(computed[0]["depth_fill"], "compute");
+  EXPECT_EQ(computed[0]["sparse_attn_topk"], 0);
+  EXPECT_FALSE(bench_json("-p 0 -n 2 -r 1 -t 1 --no-probe")[0].contains("depth_fill"));
+  const Result md = run("bench -m " + model_ + " -p 0 -n 2 -d 64 -r 1 -t 1 --no-probe --depth-fill random");
+  EXPECT_NE(md.out.find("tg2 @ d64 (random fill)"), std::string::npos) << md.out;
+}
+
 TEST_F(Bench, UsageErrorsExitWithStatus2) {
   const std::string m = " -m " + model_ + " --no-probe -r 1 ";
   struct Case { std::string args, mentions; };
@@ -211,6 +229,8 @@ TEST_F(Bench, UsageErrorsExitWithStatus2) {
       {"bench -m " + model_ + " --probe --no-probe", "probe"},
       {"bench" + m + "--kv-type q3", "q3"},
       {"bench" + m + "--mem-budget 6XB", "6XB"},
+      {"bench" + m + "--depth-fill guess", "depth-fill"},
+      {"bench" + m + "--sparse-attn -1", "sparse-attn"},
       {"bench" + m + "-d 64 --mem-budget 1MiB", "memory budget"},
   };
   for (const Case& c : cases) {

@@ -3,6 +3,7 @@
 // BenchContext returns to exactly the same context after each timed run.
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -124,6 +125,32 @@ TEST(BenchContext, RestoresTheFilledContext) {
   expect_repeatable("qwen35", 12);   // recurrent state
 }
 
+// A random fill reaches the depth without running the model, deterministically,
+// leaves decoding finite, and really writes the cache (its logits differ
+// from those after a computed fill).
+TEST(BenchContext, RandomFillWritesEveryLayerKind) {
+  for (const char* arch : {"llama", "gemma3", "gemma4", "qwen35"}) {
+    SCOPED_TRACE(arch);
+    const std::string path = synth(arch, "q8_0");
+    auto model = edgelm::Model::load(path);
+    for (const char* kv : {"f16", "f32"}) {
+      edgelm::BenchContext ctx(*model, {.n_threads = 2, .n_ctx = 80, .n_batch = 4, .kv_type = kv});
+      ctx.fill_random(70, 3);   // past gemma's sliding rings (16 + 4 slots)
+      EXPECT_EQ(ctx.depth(), 70);
+      ctx.time_generation(4, 7);
+      const std::vector<float> a = ctx.last_logits();
+      for (float x : a) ASSERT_TRUE(std::isfinite(x));
+      ctx.fill_random(70, 3);
+      ctx.time_generation(4, 7);
+      EXPECT_EQ(ctx.last_logits(), a);
+      ctx.fill(70, 3);
+      ctx.time_generation(4, 7);
+      EXPECT_NE(ctx.last_logits(), a);
+    }
+    std::remove(path.c_str());
+  }
+}
+
 TEST(BenchContext, RejectsBadOptions) {
   const std::string path = synth("llama", "q8_0");
   auto model = edgelm::Model::load(path);
@@ -132,6 +159,7 @@ TEST(BenchContext, RejectsBadOptions) {
   EXPECT_THROW(edgelm::BenchContext(*model, {.n_threads = 1, .n_ctx = 16, .n_batch = 4, .kv_type = "q3"}), edgelm::Error);
   edgelm::BenchContext ctx(*model, {.n_threads = 1, .n_ctx = 16});
   EXPECT_THROW(ctx.fill(17, 1), edgelm::Error);
+  EXPECT_THROW(ctx.fill_random(17, 1), edgelm::Error);
   EXPECT_THROW(ctx.time_prompt(0, 1), edgelm::Error);
   std::remove(path.c_str());
 }
