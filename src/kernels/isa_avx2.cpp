@@ -15,7 +15,7 @@ namespace {
 
 struct Avx2 {
   static constexpr int kPass = 4;            // tokens per pass (16 vector registers)
-  static constexpr int kSuperBlockPass = 1;
+  static constexpr int super_block_pass(GgmlType) { return 1; }
   static constexpr int kRows = 8;
   using F = __m256;
   using I = __m256i;

@@ -10,7 +10,7 @@
 // multiply and add are fused.
 //
 // What V provides (F: R floats, I: R int32, DAcc: R doubles):
-//   kRows, kPass, kSuperBlockPass (rows per group, tokens per kernel pass); f_zero f_set f_load f_store f_add f_sub f_mul f_from_i f_load_f16
+//   kRows, kPass, super_block_pass(type) (rows per group, tokens per kernel pass); f_zero f_set f_load f_store f_add f_sub f_mul f_from_i f_load_f16
 //   i_zero i_add i_hsum store_i8;  f_abs f_max_keep f_hmax f_eq_mask f_any_nan
 //   q8_0_codes q8_k_codes f_round_f16 f_round_bf16      (activation quantizers)
 //   b32_decode<T> b32_dot                               (32-element blocks)
@@ -219,12 +219,12 @@ void tile_n(const uint8_t* group, int64_t records, const void* const* act, float
   else tile_float<V, kType, T>(group, records, act, out);
 }
 
-// Tokens per micro-kernel pass, as many as V's registers hold without
-// spilling (a super-block pass keeps 2 integer lane sums per token, plus the
-// 8 sub-block scales).
+// Tokens per micro-kernel pass: as many as V's registers hold without
+// spilling for 32-element blocks; for super-blocks (2 integer lane sums and
+// 8 float lanes per token, plus the 8 sub-block scales) what measured best.
 template <class V, GgmlType kType>
 constexpr int kPassTokens =
-    pack_layout::family_of(kType) == pack_layout::Family::SuperBlock ? V::kSuperBlockPass : V::kPass;
+    pack_layout::family_of(kType) == pack_layout::Family::SuperBlock ? V::super_block_pass(kType) : V::kPass;
 
 template <class V, GgmlType kType, int... Ns>
 void tile_pass(int n, const uint8_t* group, int64_t records, const void* const* act, float* out,
