@@ -19,9 +19,10 @@ namespace edgelm::kernels {
 //          first. Updated in place to the last kernel-1 inputs (state or x).
 //   y      [n][channels], row stride ldy: silu(convolution)
 // Token t sees (window, x[0..t]) through its last `kernel` entries, so running
-// the tokens in one call or in several gives the same result.
+// the tokens in one call or in several gives the same result. Tokens are
+// split across the pool.
 void causal_conv1d_silu(const float* x, int64_t ldx, int n, int channels, int kernel, const float* w,
-                        float* window, float* y, int64_t ldy);
+                        float* window, float* y, int64_t ldy, ThreadPool& pool);
 
 // One step of the gated delta rule for one value head. S is the head's
 // d_k x d_v state stored as d_v rows of d_k floats (row c holds S[.][c], the

@@ -17,9 +17,8 @@ void embed_tokens(const kernels::MatrixView& table, const int32_t* tokens, int n
   }
 }
 
-void norm_rows(const float* x, const float* w, float* y, int n, int dim, float eps) {
-  for (int r = 0; r < n; ++r)
-    kernels::rms_norm(x + static_cast<int64_t>(r) * dim, w, y + static_cast<int64_t>(r) * dim, dim, eps);
+void norm_rows(ForwardContext& ctx, const float* x, const float* w, float* y, int n, int dim, float eps) {
+  for_each_row(ctx, n, dim, [&](int64_t r) { kernels::rms_norm(x + r * dim, w, y + r * dim, dim, eps); });
 }
 
 void norm_heads(float* x, const float* w, int n_rows, int64_t row_stride, int n_heads, int head_dim, float eps) {
@@ -139,7 +138,7 @@ void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, cons
   const int first = all_logits ? 0 : n - 1;
   const int rows = n - first;
   float* y = ctx.buf(ForwardContext::Tmp, static_cast<size_t>(rows) * n_embd);
-  norm_rows(x + static_cast<int64_t>(first) * n_embd, head.norm, y, rows, n_embd, eps);
+  norm_rows(ctx, x + static_cast<int64_t>(first) * n_embd, head.norm, y, rows, n_embd, eps);
   linear(ctx, head.weight, nullptr, y, rows, logits);
   if (head.softcap > 0.0f)   // a tanh per vocabulary entry (262k for Gemma): on every thread
     ctx.pool.parallel_for(static_cast<int64_t>(rows) * head.weight.rows, 16384, [&](int, int64_t begin, int64_t end) {

@@ -2,6 +2,7 @@
 // the attention block (every variant the five architectures need), the gated
 // FFN and the output head. Model files compose these.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -17,7 +18,18 @@ namespace edgelm::models {
 void embed_tokens(const kernels::MatrixView& table, const int32_t* tokens, int n, float scale, float* x);
 
 // y[r] = rms_norm(x[r]) * w for n rows of `dim` floats (w may be nullptr).
-void norm_rows(const float* x, const float* w, float* y, int n, int dim, float eps);
+void norm_rows(ForwardContext& ctx, const float* x, const float* w, float* y, int n, int dim, float eps);
+
+// Calls fn(row) for rows [0, n) of about `width` floats of work each, split
+// across the pool when there is enough of it (a prompt's rows), inline for
+// a single token.
+template <typename Fn>
+void for_each_row(ForwardContext& ctx, int n, int64_t width, const Fn& fn) {
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, width));
+  ctx.pool.parallel_for(n, grain, [&](int, int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) fn(r);
+  });
+}
 
 // Per-head norm: rows of n_heads x head_dim, each head normalised separately.
 void norm_heads(float* x, const float* w, int n_rows, int64_t row_stride, int n_heads, int head_dim, float eps);

@@ -79,13 +79,15 @@ void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const D
   linear(ctx, L.alpha, nullptr, h, n, g);
   decay_and_beta(L, n, beta, g);
 
-  kernels::causal_conv1d_silu(mixed, C, n, static_cast<int>(C), s.conv_kernel, L.conv, mem.conv.data(), conv, C);
+  kernels::causal_conv1d_silu(mixed, C, n, static_cast<int>(C), s.conv_kernel, L.conv, mem.conv.data(), conv, C,
+                              ctx.pool);
   // q and k (the first 2 * n_k_heads heads of each row) are L2-normalised per head.
-  for (int t = 0; t < n; ++t)
+  for_each_row(ctx, n, C, [&](int64_t t) {
     for (int r = 0; r < 2 * s.n_k_heads; ++r) {
       float* head = conv + t * C + static_cast<int64_t>(r) * s.d_k;
       kernels::l2_norm(head, head, s.d_k, eps);
     }
+  });
 
   kernels::DeltaRuleArgs args;
   args.q = conv;
@@ -109,11 +111,12 @@ void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const D
     kernels::gated_delta_rule(args, ctx.pool);
   }
 
-  for (int t = 0; t < n; ++t)
+  for_each_row(ctx, n, Vd, [&](int64_t t) {
     for (int j = 0; j < s.n_v_heads; ++j) {
       const int64_t at = t * Vd + static_cast<int64_t>(j) * s.d_v;
       kernels::rms_norm_silu_gated(o + at, L.norm, z + at, o + at, s.d_v, eps);
     }
+  });
   linear(ctx, L.out, nullptr, o, n, out);
 }
 

@@ -172,7 +172,7 @@ void Gemma4Model::ple_branch(ForwardContext& ctx, const Layer& L, const float* p
   for (int t = 0; t < n; ++t)
     for (int j = 0; j < P; ++j) g[t * P + j] = kernels::gelu(g[t * P + j]) * ple[t * stride + j];
   linear(ctx, L.ple_proj, nullptr, g, n, y);
-  add_normed(x, y, L.ple_post_norm, n, E, hp_.eps);
+  add_normed(ctx, x, y, L.ple_post_norm, n, E, hp_.eps);
 }
 
 void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,

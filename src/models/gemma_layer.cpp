@@ -14,8 +14,8 @@ void load_gemma_layer(Weights& w, int layer, int E, int F, GemmaLayer& L) {
   L.ffn.act = FfnLayer::Act::Gelu;
 }
 
-void add_normed(float* x, float* y, const float* w, int n, int dim, float eps) {
-  norm_rows(y, w, y, n, dim, eps);
+void add_normed(ForwardContext& ctx, float* x, float* y, const float* w, int n, int dim, float eps) {
+  norm_rows(ctx, y, w, y, n, dim, eps);
   kernels::add(x, y, n * dim);
 }
 
@@ -23,12 +23,12 @@ void gemma_layer_forward(ForwardContext& ctx, memory::State& state, const GemmaL
                          int n, int E) {
   float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
   float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
-  norm_rows(x, L.attn_norm, h, n, E, eps);
+  norm_rows(ctx, x, L.attn_norm, h, n, E, eps);
   attention_forward(ctx, state, L.attn, eps, h, n, E, y);
-  add_normed(x, y, L.post_attention_norm, n, E, eps);
-  norm_rows(x, L.ffn_norm, h, n, E, eps);
+  add_normed(ctx, x, y, L.post_attention_norm, n, E, eps);
+  norm_rows(ctx, x, L.ffn_norm, h, n, E, eps);
   ffn_forward(ctx, L.ffn, h, n, E, y);
-  add_normed(x, y, L.post_ffw_norm, n, E, eps);
+  add_normed(ctx, x, y, L.post_ffw_norm, n, E, eps);
 }
 
 }  // namespace edgelm::models

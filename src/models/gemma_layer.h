@@ -22,6 +22,6 @@ void gemma_layer_forward(ForwardContext& ctx, memory::State& state, const GemmaL
                          int n, int n_embd);
 
 // x += rms_norm(y) * w, row by row (y is overwritten).
-void add_normed(float* x, float* y, const float* w, int n, int dim, float eps);
+void add_normed(ForwardContext& ctx, float* x, float* y, const float* w, int n, int dim, float eps);
 
 }  // namespace edgelm::models

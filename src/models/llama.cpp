@@ -79,10 +79,10 @@ void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& L = layers_[i];
     const auto section = layer_section(hp_, i);
-    norm_rows(x, L.attn_norm, h, n, E, hp_.eps);
+    norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
     attention_forward(ctx, state, L.attn, hp_.eps, h, n, E, y);
     kernels::add(x, y, n * E);
-    norm_rows(x, L.ffn_norm, h, n, E, hp_.eps);
+    norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
     ffn_forward(ctx, L.ffn, h, n, E, y);
     kernels::add(x, y, n * E);
   }

@@ -142,9 +142,10 @@ TEST(Qwen35, ConvWindowCarriesAcrossCalls) {
   for (size_t i = 0; i < x.size(); ++i) x[i] = 0.3f * static_cast<float>(i) - 2.0f;
   for (size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * static_cast<float>(i % 5) - 0.2f;
   std::vector<float> win_a((K - 1) * C, 0.5f), win_b = win_a, ya(n * C), yb(n * C);
-  kernels::causal_conv1d_silu(x.data(), C, n, C, K, w.data(), win_a.data(), ya.data(), C);
+  ThreadPool pool(2);
+  kernels::causal_conv1d_silu(x.data(), C, n, C, K, w.data(), win_a.data(), ya.data(), C, pool);
   for (int t = 0; t < n; ++t)
-    kernels::causal_conv1d_silu(x.data() + t * C, C, 1, C, K, w.data(), win_b.data(), yb.data() + t * C, C);
+    kernels::causal_conv1d_silu(x.data() + t * C, C, 1, C, K, w.data(), win_b.data(), yb.data() + t * C, C, pool);
   EXPECT_EQ(ya, yb);
   EXPECT_EQ(win_a, win_b);
   EXPECT_EQ(std::vector<float>(win_a.begin(), win_a.end()), std::vector<float>(x.begin() + 2 * C, x.end()));
