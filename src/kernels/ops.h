@@ -22,7 +22,7 @@ float gelu(float x);
 void swiglu(const float* gate, const float* up, float* out, int n);
 void geglu(const float* gate, const float* up, float* out, int n);
 
-void softcap(float* x, int n, float cap);           // x = cap * tanh(x / cap)
+void softcap(float* x, int n, float cap);           // x = cap * tanh(x / cap), within 2e-7 relative
 void add(float* y, const float* x, int n);          // y += x
 void scale(float* y, float s, int n);               // y *= s
 

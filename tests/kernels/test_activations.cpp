@@ -101,3 +101,27 @@ TEST(Activations, GegluMatchesScalarGelu) {
     }
   }
 }
+
+// softcap (vectorized where the CPU allows) against cap·tanh(x/cap) in double:
+// within 4e-7 relative (or 1e-30 absolute near 0) across the polynomial, the
+// exponential branch, their border at 0.625, saturation, and NaN / ±inf.
+TEST(Activations, SoftcapMatchesTanh) {
+  const float cap = 30.0f;
+  std::vector<float> x;
+  for (float v = -400.0f; v <= 400.0f; v += 0.173f) x.push_back(v);
+  for (float v = -25.0f; v <= 25.0f; v += 0.0071f) x.push_back(v);
+  for (float v : {0.0f, -0.0f, 1e-20f, 18.75f, -18.75f, 18.7501f, 270.0f, 1e30f, -1e30f,
+                  std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()})
+    x.push_back(v);
+  std::vector<float> y = x;
+  edgelm::kernels::softcap(y.data(), static_cast<int>(y.size()), cap);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double want = cap * std::tanh(static_cast<double>(x[i]) / cap);
+    ASSERT_LE(std::fabs(y[i] - want), 4e-7 * std::fabs(want) + 1e-30) << "x=" << x[i] << " got " << y[i];
+  }
+  std::vector<float> with_nan(16, 1.0f);
+  with_nan[3] = std::numeric_limits<float>::quiet_NaN();
+  edgelm::kernels::softcap(with_nan.data(), 16, cap);
+  EXPECT_TRUE(std::isnan(with_nan[3]));
+  EXPECT_NEAR(with_nan[4], cap * std::tanh(1.0 / cap), 1e-6);
+}
