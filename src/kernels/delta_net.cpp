@@ -41,27 +41,59 @@ void causal_conv1d_silu(const float* x, int64_t ldx, int n, int channels, int ke
   }
 }
 
+namespace {
+
+// The step's two passes over value components [c0, c0 + n), n a multiple of
+// kLanes or the tail. Inner loops of a constant kLanes iterations vectorize
+// at -O2; every component keeps its own running sums over a.
+constexpr int kLanes = 16;
+
+template <int kN>
+void decay_and_recall(float* S, const float* k, float decay, int d_k, int d_v, float* recalled) {
+  for (int a = 0; a < d_k; ++a) {
+    float* __restrict row = S + static_cast<int64_t>(a) * d_v;
+    const float ka = k[a];
+    for (int c = 0; c < kN; ++c) {
+      row[c] *= decay;
+      recalled[c] += row[c] * ka;
+    }
+  }
+}
+
+template <int kN>
+void correct_and_read(float* S, const float* k, const float* q, const float* delta, int d_k, int d_v, float* read) {
+  for (int a = 0; a < d_k; ++a) {
+    float* __restrict row = S + static_cast<int64_t>(a) * d_v;
+    const float ka = k[a], qa = q[a];
+    for (int c = 0; c < kN; ++c) {
+      row[c] += ka * delta[c];
+      read[c] += row[c] * qa;
+    }
+  }
+}
+
+}  // namespace
+
 void delta_rule_step(float* S, const float* q, const float* k, const float* v, float decay, float beta,
                      float scale, int d_k, int d_v, float* o) {
-  // Every step of the rule touches row c only, so each row is finished
-  // (decay, read, correct, write, read-out) before the next one. The sums run
-  // in index order, as the reference's: 16 partial sums moved the quantized
-  // reference models' logits by 4e-2, and neither interleaving rows nor
-  // vectorizing the products apart from the sums ran faster than this loop.
-  for (int c = 0; c < d_v; ++c) {
-    float* row = S + static_cast<int64_t>(c) * d_k;
-    float recalled = 0.0f;
-    for (int a = 0; a < d_k; ++a) {
-      row[a] *= decay;
-      recalled += row[a] * k[a];
-    }
-    const float delta = (v[c] - recalled) * beta;
-    float read = 0.0f;
-    for (int a = 0; a < d_k; ++a) {
-      row[a] += k[a] * delta;
-      read += row[a] * q[a];
-    }
-    o[c] = read * scale;
+  // Column c of S is the reference's row c: each of its operations below is
+  // the reference's, in its order (the sums over a run a = 0, 1, ... for
+  // every c), so the results are bit-identical to a row at a time, while the
+  // inner loops run over c, contiguous and independent, and vectorize.
+  // (Reordering the sums instead moved the quantized reference models'
+  // logits by 4e-2.)
+  for (int c0 = 0; c0 < d_v; c0 += kLanes) {
+    float recalled[kLanes] = {}, read[kLanes] = {}, delta[kLanes];
+    float* col = S + c0;
+    const int n = std::min(kLanes, d_v - c0);
+    if (n == kLanes) decay_and_recall<kLanes>(col, k, decay, d_k, d_v, recalled);
+    else
+      for (int c = 0; c < n; ++c) decay_and_recall<1>(col + c, k, decay, d_k, d_v, recalled + c);
+    for (int c = 0; c < n; ++c) delta[c] = (v[c0 + c] - recalled[c]) * beta;
+    if (n == kLanes) correct_and_read<kLanes>(col, k, q, delta, d_k, d_v, read);
+    else
+      for (int c = 0; c < n; ++c) correct_and_read<1>(col + c, k, q, delta + c, d_k, d_v, read + c);
+    for (int c = 0; c < n; ++c) o[c0 + c] = read[c] * scale;
   }
 }
 
@@ -76,13 +108,19 @@ constexpr int kChunk = 64;
 constexpr int kChunkedBatch = 128;
 
 struct ChunkScratch {
-  std::vector<float> k, q, cum, recall, read, kk, qk, delta, weights, out;
+  std::vector<float> k, q, cum, recall, read, kk, qk, delta, weights, out, state;
   std::vector<const void*> state_rows, key_rows, delta_rows;
 };
 
 template <class T>
 void grow(std::vector<T>& v, size_t n) {
   if (v.size() < n) v.resize(n);
+}
+
+// dst[c][r] = src[r][c] for a rows x cols matrix.
+void transpose(const float* src, int rows, int cols, float* dst) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) dst[static_cast<int64_t>(c) * rows + r] = src[static_cast<int64_t>(r) * cols + c];
 }
 
 // Tokens [t0, t0 + n) of value head j in the chunk-wise form (Yang et al.,
@@ -174,8 +212,13 @@ void gated_delta_rule(const DeltaRuleArgs& a, ThreadPool& pool) {
       const int64_t r = j % a.n_k_heads;
       float* S = a.state + j * head_floats;
       if (a.n_tokens >= kChunkedBatch) {
+        // The chunk-wise form works on rows of S (the reference's layout).
+        ChunkScratch& w = scratch[thread];
+        grow(w.state, static_cast<size_t>(head_floats));
+        transpose(S, a.d_k, a.d_v, w.state.data());
         for (int t = 0; t < a.n_tokens; t += kChunk)
-          delta_rule_chunk(a, j, t, std::min(kChunk, a.n_tokens - t), S, scratch[thread]);
+          delta_rule_chunk(a, j, t, std::min(kChunk, a.n_tokens - t), w.state.data(), w);
+        transpose(w.state.data(), a.d_v, a.d_k, S);
         continue;
       }
       for (int t = 0; t < a.n_tokens; ++t) {

@@ -25,9 +25,9 @@ void causal_conv1d_silu(const float* x, int64_t ldx, int n, int channels, int ke
                         float* window, float* y, int64_t ldy, ThreadPool& pool);
 
 // One step of the gated delta rule for one value head. S is the head's
-// d_k x d_v state stored as d_v rows of d_k floats (row c holds S[.][c], the
-// keys' weights for value component c), which makes every operation below a
-// contiguous row operation:
+// d_k x d_v state stored as d_k rows of d_v floats (row a holds S[a][.]), so
+// that the step vectorizes over value components while every component's
+// sums keep the reference's order:
 //   S  = S * decay                 (decay = exp(g), in (0, 1))
 //   u  = S^T k                     (what the state recalls for key k)
 //   S += k (beta (v - u))^T        (delta-rule correction)
@@ -52,7 +52,7 @@ struct DeltaRuleArgs {
   int d_k = 0;
   int d_v = 0;
   float scale = 1.0f;
-  float* state = nullptr;  // [n_v_heads][d_v][d_k], updated in place
+  float* state = nullptr;  // [n_v_heads][d_k][d_v], updated in place
   float* out = nullptr;    // o of value head j for token t at out + t*out_stride + j*d_v
   int64_t out_stride = 0;
 };

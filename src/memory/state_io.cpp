@@ -12,7 +12,7 @@ namespace edgelm::memory {
 namespace {
 
 constexpr char kMagic[8] = {'E', 'D', 'L', 'M', 'S', 'T', 'A', 'T'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;   // 2: delta-net states stored key-major ([d_k][d_v] per head)
 
 struct FileCloser {
   void operator()(FILE* f) const { std::fclose(f); }
