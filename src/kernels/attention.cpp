@@ -56,7 +56,7 @@ namespace {
 
 constexpr int kBlockRows = 32;          // query rows (heads x tokens) a prefill block aims for
 constexpr int64_t kSplitKeys = 256;     // decoding: keys per part at least ...
-constexpr int kMaxSplits = 64;          // ... and at most this many parts
+constexpr int kMaxSplits = 16;          // ... and at most this many parts (more cost merging than they balance)
 
 struct Job {
   const AttentionArgs& a;
