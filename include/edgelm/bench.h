@@ -109,6 +109,7 @@ class BenchContext {
   const std::vector<float>& last_logits() const;
 
  private:
+  void check_depth(int64_t depth) const;   // throws unless 0 <= depth <= the context size
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

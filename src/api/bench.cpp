@@ -249,9 +249,13 @@ void fill_layer_kv(memory::LayerKv& kv, int64_t depth, std::mt19937_64& rng) {
 
 }  // namespace
 
-void BenchContext::fill_random(int64_t depth, uint64_t seed) {
+void BenchContext::check_depth(int64_t depth) const {
   if (depth < 0 || depth > impl_->state.n_ctx())
     throw Error("depth " + std::to_string(depth) + " does not fit the context size " + std::to_string(impl_->state.n_ctx()));
+}
+
+void BenchContext::fill_random(int64_t depth, uint64_t seed) {
+  check_depth(depth);
   memory::State& state = impl_->state;
   state.clear();
   std::mt19937_64 rng(seed);
@@ -271,8 +275,7 @@ void BenchContext::fill_random(int64_t depth, uint64_t seed) {
 }
 
 void BenchContext::fill(int64_t depth, uint64_t seed) {
-  if (depth < 0 || depth > impl_->state.n_ctx())
-    throw Error("depth " + std::to_string(depth) + " does not fit the context size " + std::to_string(impl_->state.n_ctx()));
+  check_depth(depth);
   impl_->state.clear();
   impl_->run(impl_->random_tokens(depth, seed), impl_->state.max_batch());
   impl_->at_depth = impl_->state.snapshot();

@@ -115,34 +115,41 @@ void print_markdown(const BenchModel& model, const std::vector<BenchRecord>& rec
 
 namespace {
 
-double profile_seconds(const std::vector<ProfileRow>& rows, const std::string& section, const char* op) {
-  double s = 0;
+// The rows of one (section, operation) added up.
+ProfileRow profile_sum(const std::vector<ProfileRow>& rows, const std::string& section, const char* op) {
+  ProfileRow sum;
   for (const ProfileRow& r : rows)
-    if (r.section == section && r.op == op) s += r.seconds;
-  return s;
+    if (r.section == section && r.op == op) {
+      sum.calls += r.calls;
+      sum.seconds += r.seconds;
+      sum.bytes += r.bytes;
+    }
+  return sum;
 }
 
 }  // namespace
 
 void print_profile(const BenchRecord& r) {
   const double n = r.n_tokens();
+  // "count" is layers per forward pass: the output head runs once per pass.
+  const double passes = std::max<int64_t>(1, profile_sum(r.profile, "output head", "total").calls);
   double all = 0;
   for (const ProfileRow& p : r.profile)
     if (p.op == "total") all += p.seconds;
-  std::printf("\nprofile of %s (ms per token; matmul GB/s = weight bytes streamed / matmul time):\n",
+  std::printf("\nprofile of %s (count: layers per forward pass; ms per token; matmul GB/s = weight bytes streamed / "
+              "matmul time):\n",
               r.test_name().c_str());
   std::printf("| section | count | total ms | share | matmul ms | matmul GB/s | attention ms | delta rule ms | other ms |\n");
   std::printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const ProfileRow& p : r.profile) {
     if (p.op != "total") continue;
-    uint64_t bytes = 0;
-    for (const ProfileRow& q : r.profile)
-      if (q.section == p.section && q.op == "matmul") bytes += q.bytes;
-    const double mm = profile_seconds(r.profile, p.section, "matmul");
-    const double att = profile_seconds(r.profile, p.section, "attention");
-    const double dr = profile_seconds(r.profile, p.section, "delta-rule");
-    std::printf("| %s | %.0f | %.2f | %.1f%% | %.2f | %.1f | %.2f | %.2f | %.2f |\n", p.section.c_str(), p.calls / n,
-                1e3 * p.seconds / n, all > 0 ? 100 * p.seconds / all : 0.0, 1e3 * mm / n, mm > 0 ? bytes / mm / 1e9 : 0.0,
+    const ProfileRow matmul = profile_sum(r.profile, p.section, "matmul");
+    const double mm = matmul.seconds;
+    const double att = profile_sum(r.profile, p.section, "attention").seconds;
+    const double dr = profile_sum(r.profile, p.section, "delta-rule").seconds;
+    std::printf("| %s | %.0f | %.2f | %.1f%% | %.2f | %.1f | %.2f | %.2f | %.2f |\n", p.section.c_str(), p.calls / passes,
+                1e3 * p.seconds / n, all > 0 ? 100 * p.seconds / all : 0.0, 1e3 * mm / n,
+                mm > 0 ? matmul.bytes / mm / 1e9 : 0.0,
                 1e3 * att / n, 1e3 * dr / n, 1e3 * (p.seconds - mm - att - dr) / n);
   }
 }
