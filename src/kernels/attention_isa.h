@@ -23,13 +23,30 @@ struct RowAux {
   const float* min = nullptr;
 };
 
+// Cache lines the kernels request a couple at a time from inside their loops
+// (the next tile's rows), so that reading memory overlaps the arithmetic: a
+// burst of prefetches before each tile stalls the core until it drains.
+struct PrefetchStream {
+  static constexpr int kLinesPerStep = 2;
+  const uint8_t* next = nullptr;
+  const uint8_t* end = nullptr;
+  void step() {
+    for (int i = 0; i < kLinesPerStep && next < end; ++i, next += 64) __builtin_prefetch(next);
+  }
+  void finish() {
+    for (; next < end; next += 64) __builtin_prefetch(next);
+  }
+};
+
 using ScoresFn = void (*)(const float* q, int n_q, const void* const* k, int n_k, int d, float scale, float* s,
-                          int s_stride, const RowAux& aux);
-using AccumulateFn = void (*)(const float* p, int p_stride, int n_q, const void* const* v, int n_k, int d, float* o);
+                          int s_stride, const RowAux& aux, PrefetchStream& ahead);
+using AccumulateFn = void (*)(const float* p, int p_stride, int n_q, const void* const* v, int n_k, int d, float* o,
+                              PrefetchStream& ahead);
 
 struct AttentionKernels {
   // s[i * s_stride + j] = scale * dot(q[i * d .. +d], k_j) for n_q packed
-  // queries and n_k key rows in the indexed format (aux: Q4 keys only).
+  // queries and n_k key rows in the indexed format (aux: Q4 keys only);
+  // `ahead` advances as the loops run (so does accumulate's).
   ScoresFn scores[kRowFormats];
   // The f32 cache's scores from a transposed tile kt[c * kKvTile + j], each
   // bit-identical to the scalar loop sum_c q[c] * k[c].
@@ -40,6 +57,9 @@ struct AttentionKernels {
   // s[j] = exp(s[j] - max) for j < n (every s[j] <= max); returns the sum.
   // A vectorized exp accurate to about 1 ulp.
   float (*exp_shifted)(float* s, int n, float max);
+  // The largest of s[0, n) (n > 0); x[0, n) *= a.
+  float (*max_of)(const float* s, int n);
+  void (*multiply)(float* x, int n, float a);
   // out[i * out_stride + p] = sum_c max(q_i[c] * lo[c], q_i[c] * hi[c]) for
   // n_q packed queries, with lo/hi of page p at page_min/page_max + p *
   // stride: an upper bound of q_i·k over the page's keys.

@@ -44,6 +44,20 @@ struct NeonV {
     const int32x4_t e = vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127));
     return vreinterpretq_f32_s32(vshlq_n_s32(e, 23));
   }
+  // Four queries x one key: lane r is hsum(acc[r]).
+  static constexpr int kTreeRows = 4, kTreeKeys = 1;
+  static F reduce_tree(const F* a) {
+    F v = vdupq_n_f32(hsum(a[0]));
+    v = vsetq_lane_f32(hsum(a[1]), v, 1);
+    v = vsetq_lane_f32(hsum(a[2]), v, 2);
+    return vsetq_lane_f32(hsum(a[3]), v, 3);
+  }
+  static void store_tree(F v, float* s, int stride) {
+    s[0] = vgetq_lane_f32(v, 0);
+    s[stride] = vgetq_lane_f32(v, 1);
+    s[2 * stride] = vgetq_lane_f32(v, 2);
+    s[3 * stride] = vgetq_lane_f32(v, 3);
+  }
 };
 
 constexpr AttentionKernels kNeon = make_attention_kernels<NeonV>();

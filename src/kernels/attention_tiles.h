@@ -8,6 +8,9 @@
 //   load_f16(p): kW halves; load_i8(p): kW int8; load_u4(p, shift): kW bytes, (b >> shift) & 15
 //   half(p): one f16 as a float
 //   round (to nearest even), pow2(n) = 2^n for integral n in [-126, 127]
+//   kTreeRows x kTreeKeys = kW dot products summed at once: reduce_tree(acc)
+//     gives lane r * kTreeKeys + k = hsum(acc[r + kTreeRows * k]) (same bits),
+//     store_tree(v, s, stride) writes row r's kTreeKeys lanes to s + r * stride
 //
 // Cached rows are read in their encoding, each value computed as
 // tensor/dequantize.cpp computes it, so a kernel over encoded rows gives the
@@ -61,6 +64,9 @@ struct ScalarV {
   static F load_u4(const uint8_t* p, int shift) { return static_cast<float>((*p >> shift) & 15); }
   static F round(F v) { return std::nearbyint(v); }
   static F pow2(F n) { return std::ldexp(1.0f, static_cast<int>(n)); }
+  static constexpr int kTreeRows = 1, kTreeKeys = 1;
+  static F reduce_tree(const F* acc) { return acc[0]; }
+  static void store_tree(F v, float* s, int) { *s = v; }
 };
 
 // exp(x) for x <= 0: 2^n * e^r with n = round(x / ln 2), |r| <= ln 2 / 2 and a
@@ -173,23 +179,54 @@ inline void score_block(const float* q, const void* const* k, int d, float scale
   });
 }
 
+// kTreeRows queries x kTreeKeys keys, d a multiple of kW: the same products
+// and sums as score_block, but the kW partial-sum vectors are reduced
+// together (one lane tree instead of one horizontal sum each) and stored as
+// one vector per query.
+template <class V, class Rows>
+inline void score_tree_block(const float* q, const void* const* k, int d, float scale, float* s, int s_stride,
+                             const RowAux& aux, PrefetchStream& ahead) {
+  using F = typename V::F;
+  constexpr int R = V::kTreeRows, K = V::kTreeKeys;
+  F acc[K * R];
+  unroll<K * R>([&](auto i) { acc[i] = V::zero(); });
+  for (int c = 0; c < d; c += V::kW) {
+    ahead.step();
+    F kc[K];
+    unroll<K>([&](auto j) { kc[j] = Rows::template at<V>(k[j], c, aux); });
+    unroll<R>([&](auto r) {
+      const F qc = V::load(q + r * d + c);
+      unroll<K>([&](auto j) { acc[r + R * j] = V::fma(qc, kc[j], acc[r + R * j]); });
+    });
+  }
+  V::store_tree(V::mul(V::reduce_tree(acc), V::set1(scale)), s, s_stride);
+}
+
 template <class V, class Rows, int R>
 inline void score_rows(const float* q, const void* const* k, int n_k, int d, float scale, float* s, int s_stride,
-                       const RowAux& aux) {
+                       const RowAux& aux, PrefetchStream& ahead) {
   int j = 0;
+  if constexpr (R == V::kTreeRows)
+    if (d % V::kW == 0)
+      for (; j + V::kTreeKeys <= n_k; j += V::kTreeKeys)
+        score_tree_block<V, Rows>(q, k + j, d, scale, s + j, s_stride, aux, ahead);
   for (; j + 2 <= n_k; j += 2) score_block<V, Rows, R, 2>(q, k + j, d, scale, s + j, s_stride, aux);
   if (j < n_k) score_block<V, Rows, R, 1>(q, k + j, d, scale, s + j, s_stride, aux);
 }
 
 template <class V, class Rows>
 void scores(const float* q, int n_q, const void* const* k, int n_k, int d, float scale, float* s, int s_stride,
-            const RowAux& aux) {
+            const RowAux& aux, PrefetchStream& ahead) {
+  constexpr int T = V::kTreeRows;
   int i = 0;
-  for (; i + 4 <= n_q; i += 4) score_rows<V, Rows, 4>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux);
+  if constexpr (V::kW > 1 && T != 4)
+    if (d % V::kW == 0)
+      for (; i + T <= n_q; i += T) score_rows<V, Rows, T>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead);
+  for (; i + 4 <= n_q; i += 4) score_rows<V, Rows, 4>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead);
   switch (n_q - i) {
-    case 3: score_rows<V, Rows, 3>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux); break;
-    case 2: score_rows<V, Rows, 2>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux); break;
-    case 1: score_rows<V, Rows, 1>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux); break;
+    case 3: score_rows<V, Rows, 3>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead); break;
+    case 2: score_rows<V, Rows, 2>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead); break;
+    case 1: score_rows<V, Rows, 1>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead); break;
     default: break;
   }
 }
@@ -232,11 +269,13 @@ void exact_scores(const float* q, int n_q, const float* kt, int n_k, int d, floa
 
 // Columns [c, c + U * kW) of R output rows, held in registers over the keys.
 template <class V, class Rows, int R, int U>
-inline void accumulate_block(const float* p, int p_stride, const void* const* v, int n_k, int d, int c, float* o) {
+inline void accumulate_block(const float* p, int p_stride, const void* const* v, int n_k, int d, int c, float* o,
+                             PrefetchStream& ahead) {
   using F = typename V::F;
   F acc[R][U];
   unroll<R>([&](auto r) { unroll<U>([&](auto u) { acc[r][u] = V::load(o + r * d + c + u * V::kW); }); });
   for (int j = 0; j < n_k; ++j) {
+    ahead.step();
     F vv[U];
     unroll<U>([&](auto u) { vv[u] = Rows::template at<V>(v[j], c + u * V::kW, RowAux{}); });
     unroll<R>([&](auto r) {
@@ -248,22 +287,24 @@ inline void accumulate_block(const float* p, int p_stride, const void* const* v,
 }
 
 template <class V, class Rows, int R>
-inline void accumulate_rows(const float* p, int p_stride, const void* const* v, int n_k, int d, float* o) {
+inline void accumulate_rows(const float* p, int p_stride, const void* const* v, int n_k, int d, float* o,
+                            PrefetchStream& ahead) {
   constexpr int kWide = V::kAccCols * V::kW;
   int c = 0;
-  for (; c + kWide <= d; c += kWide) accumulate_block<V, Rows, R, V::kAccCols>(p, p_stride, v, n_k, d, c, o);
-  for (; c + V::kW <= d; c += V::kW) accumulate_block<V, Rows, R, 1>(p, p_stride, v, n_k, d, c, o);
-  for (; c < d; ++c) accumulate_block<ScalarV, Rows, R, 1>(p, p_stride, v, n_k, d, c, o);
+  for (; c + kWide <= d; c += kWide) accumulate_block<V, Rows, R, V::kAccCols>(p, p_stride, v, n_k, d, c, o, ahead);
+  for (; c + V::kW <= d; c += V::kW) accumulate_block<V, Rows, R, 1>(p, p_stride, v, n_k, d, c, o, ahead);
+  for (; c < d; ++c) accumulate_block<ScalarV, Rows, R, 1>(p, p_stride, v, n_k, d, c, o, ahead);
 }
 
 template <class V, class Rows>
-void accumulate(const float* p, int p_stride, int n_q, const void* const* v, int n_k, int d, float* o) {
+void accumulate(const float* p, int p_stride, int n_q, const void* const* v, int n_k, int d, float* o,
+                PrefetchStream& ahead) {
   int i = 0;
-  for (; i + 4 <= n_q; i += 4) accumulate_rows<V, Rows, 4>(p + i * p_stride, p_stride, v, n_k, d, o + i * d);
+  for (; i + 4 <= n_q; i += 4) accumulate_rows<V, Rows, 4>(p + i * p_stride, p_stride, v, n_k, d, o + i * d, ahead);
   switch (n_q - i) {
-    case 3: accumulate_rows<V, Rows, 3>(p + i * p_stride, p_stride, v, n_k, d, o + i * d); break;
-    case 2: accumulate_rows<V, Rows, 2>(p + i * p_stride, p_stride, v, n_k, d, o + i * d); break;
-    case 1: accumulate_rows<V, Rows, 1>(p + i * p_stride, p_stride, v, n_k, d, o + i * d); break;
+    case 3: accumulate_rows<V, Rows, 3>(p + i * p_stride, p_stride, v, n_k, d, o + i * d, ahead); break;
+    case 2: accumulate_rows<V, Rows, 2>(p + i * p_stride, p_stride, v, n_k, d, o + i * d, ahead); break;
+    case 1: accumulate_rows<V, Rows, 1>(p + i * p_stride, p_stride, v, n_k, d, o + i * d, ahead); break;
     default: break;
   }
 }
@@ -286,6 +327,29 @@ float exp_shifted(float* s, int n, float max) {
     total += s[i];
   }
   return total;
+}
+
+template <class V>
+float max_of(const float* s, int n) {
+  float best = -INFINITY;
+  int i = 0;
+  if (n >= V::kW) {
+    typename V::F m = V::load(s);
+    for (i = V::kW; i + V::kW <= n; i += V::kW) m = V::max(m, V::load(s + i));
+    float lanes[V::kW];
+    V::store(lanes, m);
+    for (float x : lanes) best = std::max(best, x);
+  }
+  for (; i < n; ++i) best = std::max(best, s[i]);
+  return best;
+}
+
+template <class V>
+void multiply(float* x, int n, float a) {
+  const typename V::F va = V::set1(a);
+  int i = 0;
+  for (; i + V::kW <= n; i += V::kW) V::store(x + i, V::mul(V::load(x + i), va));
+  for (; i < n; ++i) x[i] *= a;
 }
 
 template <class V, int R>
@@ -337,6 +401,8 @@ constexpr AttentionKernels make_attention_kernels() {
   k.accumulate[static_cast<int>(RowFormat::Q4_1)] = accumulate<V, RowsQ4_1>;
   k.exact_scores = exact_scores<V>;
   k.exp_shifted = exp_shifted<V>;
+  k.max_of = max_of<V>;
+  k.multiply = multiply<V>;
   k.page_bounds = page_bounds<V>;
   k.decode_f16 = decode_f16<V>;
   return k;

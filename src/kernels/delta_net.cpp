@@ -165,10 +165,11 @@ void delta_rule_chunk(const DeltaRuleArgs& a, int64_t j, int t0, int n, float* S
   }
   for (int c = 0; c < dv; ++c) w.state_rows[c] = S + static_cast<int64_t>(c) * dk;
   const RowAux none;
-  dots(w.k.data(), n, w.state_rows.data(), dv, dk, 1.0f, w.recall.data(), dv, none);   // S_0 k_t
-  dots(w.q.data(), n, w.state_rows.data(), dv, dk, 1.0f, w.read.data(), dv, none);     // S_0 q_t
-  dots(w.k.data(), n, w.key_rows.data(), n, dk, 1.0f, w.kk.data(), n, none);
-  dots(w.q.data(), n, w.key_rows.data(), n, dk, 1.0f, w.qk.data(), n, none);
+  PrefetchStream no_prefetch;   // operands are small and in cache
+  dots(w.k.data(), n, w.state_rows.data(), dv, dk, 1.0f, w.recall.data(), dv, none, no_prefetch);   // S_0 k_t
+  dots(w.q.data(), n, w.state_rows.data(), dv, dk, 1.0f, w.read.data(), dv, none, no_prefetch);     // S_0 q_t
+  dots(w.k.data(), n, w.key_rows.data(), n, dk, 1.0f, w.kk.data(), n, none, no_prefetch);
+  dots(w.q.data(), n, w.key_rows.data(), n, dk, 1.0f, w.qk.data(), n, none, no_prefetch);
 
   for (int t = 0; t < n; ++t) {
     const int64_t tok = t0 + t;
@@ -178,7 +179,7 @@ void delta_rule_chunk(const DeltaRuleArgs& a, int64_t j, int t0, int n, float* S
     for (int c = 0; c < dv; ++c) d[c] = beta * (v[c] - decay * w.recall[static_cast<size_t>(t) * dv + c]);
     float* coef = w.weights.data();
     for (int i = 0; i < t; ++i) coef[i] = -beta * std::exp(w.cum[t] - w.cum[i]) * w.kk[static_cast<size_t>(t) * n + i];
-    add_weighted(coef, n, 1, w.delta_rows.data(), t, dv, d);
+    add_weighted(coef, n, 1, w.delta_rows.data(), t, dv, d, no_prefetch);
   }
 
   for (int t = 0; t < n; ++t) {
@@ -187,7 +188,7 @@ void delta_rule_chunk(const DeltaRuleArgs& a, int64_t j, int t0, int n, float* S
     const float decay = std::exp(w.cum[t]);
     for (int c = 0; c < dv; ++c) w.out[static_cast<size_t>(t) * dv + c] = decay * w.read[static_cast<size_t>(t) * dv + c];
   }
-  add_weighted(w.weights.data(), n, n, w.delta_rows.data(), n, dv, w.out.data());
+  add_weighted(w.weights.data(), n, n, w.delta_rows.data(), n, dv, w.out.data(), no_prefetch);
   for (int t = 0; t < n; ++t) {
     float* o = a.out + (t0 + t) * a.out_stride + j * dv;
     for (int c = 0; c < dv; ++c) o[c] = w.out[static_cast<size_t>(t) * dv + c] * a.scale;
@@ -198,7 +199,7 @@ void delta_rule_chunk(const DeltaRuleArgs& a, int64_t j, int t0, int n, float* S
   for (int c = 0; c < dv; ++c)
     for (int i = 0; i < n; ++i)
       w.weights[static_cast<size_t>(c) * n + i] = std::exp(last - w.cum[i]) * w.delta[static_cast<size_t>(i) * dv + c];
-  add_weighted(w.weights.data(), n, dv, w.key_rows.data(), n, dk, S);
+  add_weighted(w.weights.data(), n, dv, w.key_rows.data(), n, dk, S, no_prefetch);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "edgelm/edgelm.h"
@@ -111,9 +113,16 @@ TEST_P(SessionTest, SameLogitsWithoutAnyReuse) {
   EXPECT_LE(max_rel_diff(logits, fresh_logits(*model_, prompt)), 1e-5);
 }
 
+// ctest runs each model's case as its own process, at the same time: one
+// file per process.
+std::string scratch_file(const std::string& name) {
+  const std::string file = "edgelm_session_test_" + std::to_string(::getpid()) + "_" + name;
+  return (std::filesystem::temp_directory_path() / file).string();
+}
+
 TEST_P(SessionTest, SaveAndLoadContinueIdentically) {
   const auto p1 = tokens(33, 10, n_vocab_), more = tokens(11, 11, n_vocab_);
-  const std::string path = (std::filesystem::temp_directory_path() / "edgelm_state_test.bin").string();
+  const std::string path = scratch_file("state.bin");
   Session a(*model_, options());
   a.prefill(p1);
   a.save(path);
@@ -132,7 +141,7 @@ TEST_P(SessionTest, OverflowAndBadStateFilesAreErrors) {
   o.n_ctx = 16;
   Session s(*model_, o);
   EXPECT_THROW(s.prefill(tokens(17, 12, n_vocab_)), Error);
-  const std::string path = (std::filesystem::temp_directory_path() / "edgelm_bad_state.bin").string();
+  const std::string path = scratch_file("bad_state.bin");
   { FILE* f = std::fopen(path.c_str(), "wb"); std::fputs("not a state", f); std::fclose(f); }
   EXPECT_THROW(s.load(path), Error);
   std::filesystem::remove(path);

@@ -169,10 +169,41 @@ TEST(Attention, ExactScoresAreBitIdenticalToScalarDots) {
   }
 }
 
+// Blocks of queries and keys reduce their partial sums together; every
+// score must keep the bits of the same dot product computed alone.
+TEST(Attention, BlockedScoresMatchSingleDots) {
+  kernels::PrefetchStream no_prefetch;
+  test::Rng rng(11);
+  for (Isa isa : all_isas()) {
+    test::ForceIsa force(isa);
+    const kernels::AttentionKernels& k = kernels::attention_kernels();
+    for (int d : {16, 48, 256}) {
+      for (int n_q : {1, 4, 7, 8}) {
+        const int n_k = 31;
+        std::vector<float> q(n_q * d), keys(n_k * d), s(n_q * n_k);
+        for (float& x : q) x = rng.gaussian();
+        for (float& x : keys) x = rng.gaussian();
+        std::vector<const void*> rows;
+        for (int j = 0; j < n_k; ++j) rows.push_back(keys.data() + j * d);
+        const auto f32 = static_cast<int>(kernels::RowFormat::F32);
+        k.scores[f32](q.data(), n_q, rows.data(), n_k, d, 0.3f, s.data(), n_k, {}, no_prefetch);
+        for (int i = 0; i < n_q; ++i)
+          for (int j = 0; j < n_k; ++j) {
+            float one = 0.0f;
+            k.scores[f32](q.data() + i * d, 1, rows.data() + j, 1, d, 0.3f, &one, 1, {}, no_prefetch);
+            ASSERT_EQ(test::bits_of(one), test::bits_of(s[i * n_k + j]))
+                << kernels::isa_name(isa) << " d " << d << " query " << i << " key " << j;
+          }
+      }
+    }
+  }
+}
+
 // The kernels read every encoding in place; the values they use are exactly
 // dequantize_row's, so scores and weighted sums over encoded rows are
 // bit-identical to the same kernels over the decoded f32 rows.
 TEST(Attention, EncodedRowsReadAsDequantized) {
+  kernels::PrefetchStream no_prefetch;
   using kernels::RowFormat;
   constexpr int kD = 96, kKeys = 7, kQueries = 5;
   test::Rng rng(8);
@@ -228,14 +259,14 @@ TEST(Attention, EncodedRowsReadAsDequantized) {
         dec.push_back(r.decoded[j].data());
       }
       std::vector<float> s1(kQueries * kKeys), s2(kQueries * kKeys);
-      k.scores[static_cast<int>(r.format)](q.data(), kQueries, enc.data(), kKeys, kD, 0.7f, s1.data(), kKeys, aux);
-      k.scores[static_cast<int>(RowFormat::F32)](q.data(), kQueries, dec.data(), kKeys, kD, 0.7f, s2.data(), kKeys, aux);
+      k.scores[static_cast<int>(r.format)](q.data(), kQueries, enc.data(), kKeys, kD, 0.7f, s1.data(), kKeys, aux, no_prefetch);
+      k.scores[static_cast<int>(RowFormat::F32)](q.data(), kQueries, dec.data(), kKeys, kD, 0.7f, s2.data(), kKeys, aux, no_prefetch);
       for (size_t i = 0; i < s1.size(); ++i)
         ASSERT_EQ(test::bits_of(s1[i]), test::bits_of(s2[i])) << kernels::isa_name(isa) << " format " << int(r.format);
       if (r.format == RowFormat::Q4Key) continue;   // keys only
       std::vector<float> o1(kQueries * kD, 0.5f), o2(kQueries * kD, 0.5f);
-      k.accumulate[static_cast<int>(r.format)](p.data(), kKeys, kQueries, enc.data(), kKeys, kD, o1.data());
-      k.accumulate[static_cast<int>(RowFormat::F32)](p.data(), kKeys, kQueries, dec.data(), kKeys, kD, o2.data());
+      k.accumulate[static_cast<int>(r.format)](p.data(), kKeys, kQueries, enc.data(), kKeys, kD, o1.data(), no_prefetch);
+      k.accumulate[static_cast<int>(RowFormat::F32)](p.data(), kKeys, kQueries, dec.data(), kKeys, kD, o2.data(), no_prefetch);
       for (size_t i = 0; i < o1.size(); ++i)
         ASSERT_EQ(test::bits_of(o1[i]), test::bits_of(o2[i])) << kernels::isa_name(isa) << " format " << int(r.format);
     }

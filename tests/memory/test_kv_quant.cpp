@@ -9,6 +9,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <string>
+
+#include <unistd.h>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -105,7 +108,7 @@ TEST(KvQuant, GoldenModelsStayCloseToF32Cache) {
 class LongSequence : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string path = (std::filesystem::temp_directory_path() / "edgelm_test_kv_quant_qwen3.gguf").string();
+    const std::string path = (std::filesystem::temp_directory_path() / ("edgelm_test_kv_quant_qwen3_" + std::to_string(::getpid()) + ".gguf")).string();
     SynthOptions o;
     o.arch = "qwen3";
     o.preset = "tiny";

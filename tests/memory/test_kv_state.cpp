@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+
+#include <unistd.h>
 
 #include "../kernels/attention_test_util.h"
 #include "edgelm/error.h"
@@ -129,7 +132,7 @@ TEST(KvState, PageBoundsFollowTheStoredKeys) {
 }
 
 TEST(KvState, SaveLoadKeepsRecentGroupAndPages) {
-  const std::string path = (std::filesystem::temp_directory_path() / "edgelm_test_kv_state.bin").string();
+  const std::string path = (std::filesystem::temp_directory_path() / ("edgelm_test_kv_state_" + std::to_string(::getpid()) + ".bin")).string();
   for (KvType type : {KvType::F32, KvType::Q4}) {
     AttentionFixture fx(shape_of(type, 0, 2), 5), loaded(shape_of(type, 0, 2), 6);
     fx.append(77);
