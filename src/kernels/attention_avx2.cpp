@@ -48,7 +48,7 @@ struct Avx2V {
   // Two queries x four keys, summed as hsum does (lane i + i + 4, then i + 2,
   // i + 1) while packing accumulators; query r's keys end in 128-bit lane r.
   static constexpr int kTreeRows = 2, kTreeKeys = 4;
-  static F reduce_tree(const F* a) {
+  [[gnu::always_inline]] static F reduce_tree(const F* a) {
     F h[4], g[2];
     unroll<4>([&](auto i) {
       h[i] = add(_mm256_permute2f128_ps(a[2 * i], a[2 * i + 1], 0x20), _mm256_permute2f128_ps(a[2 * i], a[2 * i + 1], 0x31));

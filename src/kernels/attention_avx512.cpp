@@ -53,7 +53,7 @@ struct Avx512V {
   // packing two accumulators per vector; the last level leaves query r's four
   // keys in 128-bit lane r.
   static constexpr int kTreeRows = 4, kTreeKeys = 4;
-  static F reduce_tree(const F* a) {
+  [[gnu::always_inline]] static F reduce_tree(const F* a) {
     F h[8], g[4], f[2];
     unroll<8>([&](auto i) {
       h[i] = add(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x44), _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE));

@@ -26,8 +26,9 @@ void causal_conv1d_silu(const float* x, int64_t ldx, int n, int channels, int ke
         const float* taps = w + static_cast<int64_t>(ch) * kernel;
         float sum = 0.0f;
         for (int j = 0; j < kernel; ++j) sum += input(static_cast<int>(t) - history + j)[ch] * taps[j];
-        out[ch] = silu(sum);
+        out[ch] = sum;
       }
+      silu_in_place(out, channels);
     }
   });
   // The new window is the last `history` inputs of (window, x). Filling it in
@@ -234,7 +235,7 @@ void gated_delta_rule(const DeltaRuleArgs& a, ThreadPool& pool) {
 
 void rms_norm_silu_gated(const float* x, const float* w, const float* z, float* y, int n, float eps) {
   rms_norm(x, w, y, n, eps);
-  for (int i = 0; i < n; ++i) y[i] *= silu(z[i]);
+  swiglu(z, y, y, n);
 }
 
 }  // namespace edgelm::kernels

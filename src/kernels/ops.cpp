@@ -63,9 +63,6 @@ float gelu(float x) {
   return fp16_to_fp32(gelu_table()[fp32_to_fp16(x)]);
 }
 
-void swiglu(const float* gate, const float* up, float* out, int n) {
-  for (int i = 0; i < n; ++i) out[i] = silu(gate[i]) * up[i];
-}
 
 namespace {
 
@@ -165,10 +162,66 @@ void softcap_avx2(float* x, int n, float cap) {
 
 }  // namespace
 
+namespace {
+
+void swiglu_scalar(const float* gate, const float* up, float* out, int n) {
+  for (int i = 0; i < n; ++i) out[i] = silu(gate[i]) * up[i];
+}
+
+#ifdef EDGELM_OPS_X86
+// x / (1 + e^-x), e^-x through exp_avx2 with its argument clamped to +-87
+// (beyond that the quotient is x, or below 1e-35 in magnitude). Within 3e-7
+// relative of the scalar silu; a NaN stays NaN.
+__attribute__((target("avx2,fma")))
+__m256 silu_avx2(__m256 x) {
+  const __m256 t = _mm256_min_ps(_mm256_set1_ps(87.0f), _mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_sub_ps(_mm256_setzero_ps(), x)));
+  return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_avx2(t)));
+}
+
+__attribute__((target("avx2,fma")))
+void swiglu_avx2(const float* gate, const float* up, float* out, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(silu_avx2(_mm256_loadu_ps(gate + i)), _mm256_loadu_ps(up + i)));
+  swiglu_scalar(gate + i, up + i, out + i, n - i);
+}
+
+__attribute__((target("avx2,fma")))
+void silu_in_place_avx2(float* x, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, silu_avx2(_mm256_loadu_ps(x + i)));
+  for (; i < n; ++i) x[i] = silu(x[i]);
+}
+#endif
+
+bool has_avx2_fma() {
+#ifdef EDGELM_OPS_X86
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+void swiglu(const float* gate, const float* up, float* out, int n) {
+#ifdef EDGELM_OPS_X86
+  if (has_avx2_fma()) return swiglu_avx2(gate, up, out, n);
+#endif
+  swiglu_scalar(gate, up, out, n);
+}
+
+void silu_in_place(float* x, int n) {
+#ifdef EDGELM_OPS_X86
+  if (has_avx2_fma()) return silu_in_place_avx2(x, n);
+#endif
+  for (int i = 0; i < n; ++i) x[i] = silu(x[i]);
+}
+
 void softcap(float* x, int n, float cap) {
 #ifdef EDGELM_OPS_X86
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (avx2) return softcap_avx2(x, n, cap);
+  if (has_avx2_fma()) return softcap_avx2(x, n, cap);
 #endif
   softcap_scalar(x, n, cap);
 }

@@ -18,8 +18,10 @@ float softplus(float x);
 // tanh-approximated GELU evaluated through ggml's f16 lookup table.
 float gelu(float x);
 
-// out[i] = act(gate[i]) * up[i]
+// out[i] = act(gate[i]) * up[i] (in place allowed); swiglu within 3e-7
+// relative of the scalar silu.
 void swiglu(const float* gate, const float* up, float* out, int n);
+void silu_in_place(float* x, int n);               // x = silu(x), as swiglu
 void geglu(const float* gate, const float* up, float* out, int n);
 
 void softcap(float* x, int n, float cap);           // x = cap * tanh(x / cap), within 2e-7 relative
