@@ -2,33 +2,58 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
+#include "edgelm/error.h"
 #include "kernels/attention_isa.h"
 #include "kernels/ops.h"
 
 namespace edgelm::kernels {
 
+namespace {
+
+constexpr int kConvLanes = 16;   // channels per block: constant-trip loops vectorize at -O2
+
+// Channels [c0, c0 + kN) of every token: the block's taps are transposed once
+// ([tap][channel]) so each token's sums run over contiguous rows, adding the
+// taps oldest first as the scalar definition does.
+template <int kN, class Input>
+void conv_block(const Input& input, int n, int history, int kernel, const float* w, int64_t c0, float* y,
+                int64_t ldy) {
+  float taps[8][kN];   // kernel <= 8 (checked by the caller)
+  for (int j = 0; j < kernel; ++j)
+    for (int c = 0; c < kN; ++c) taps[j][c] = w[(c0 + c) * kernel + j];
+  for (int t = 0; t < n; ++t) {
+    float sum[kN] = {};
+    for (int j = 0; j < kernel; ++j) {
+      const float* in = input(t - history + j) + c0;
+      for (int c = 0; c < kN; ++c) sum[c] += in[c] * taps[j][c];
+    }
+    float* out = y + t * ldy + c0;
+    for (int c = 0; c < kN; ++c) out[c] = sum[c];
+    silu_in_place(out, kN);
+  }
+}
+
+}  // namespace
+
 void causal_conv1d_silu(const float* x, int64_t ldx, int n, int channels, int kernel, const float* w,
                         float* window, float* y, int64_t ldy, ThreadPool& pool) {
+  if (kernel < 1 || kernel > 8) throw Error("causal_conv1d_silu: kernel size " + std::to_string(kernel) + " not in [1, 8]");
   const int history = kernel - 1;
   // Input at time s (s < 0: the carried window, whose row history+s holds it).
   auto input = [&](int s) -> const float* {
     return s >= 0 ? x + static_cast<int64_t>(s) * ldx : window + static_cast<int64_t>(history + s) * channels;
   };
-  // Outputs only read inputs, so tokens split across threads; a silu per
-  // channel and token adds up to millions of exponentials in a long prompt.
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max(1, channels));
-  pool.parallel_for(n, grain, [&](int, int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      float* out = y + t * ldy;
-      for (int ch = 0; ch < channels; ++ch) {
-        const float* taps = w + static_cast<int64_t>(ch) * kernel;
-        float sum = 0.0f;
-        for (int j = 0; j < kernel; ++j) sum += input(static_cast<int>(t) - history + j)[ch] * taps[j];
-        out[ch] = sum;
-      }
-      silu_in_place(out, channels);
+  // Outputs only read inputs, so blocks of channels split across threads.
+  const int64_t blocks = (channels + kConvLanes - 1) / kConvLanes;
+  pool.parallel_for(blocks, std::max<int64_t>(1, 64 / std::max(1, n)), [&](int, int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t c0 = b * kConvLanes;
+      if (c0 + kConvLanes <= channels) conv_block<kConvLanes>(input, n, history, kernel, w, c0, y, ldy);
+      else
+        for (int64_t c = c0; c < channels; ++c) conv_block<1>(input, n, history, kernel, w, c, y, ldy);
     }
   });
   // The new window is the last `history` inputs of (window, x). Filling it in
