@@ -169,8 +169,7 @@ void Gemma4Model::ple_branch(ForwardContext& ctx, const Layer& L, const float* p
   float* g = ctx.buf(ForwardContext::FfnGate, static_cast<size_t>(n) * P);
   float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
   linear(ctx, L.ple_gate, nullptr, x, n, g);
-  for (int t = 0; t < n; ++t)
-    for (int j = 0; j < P; ++j) g[t * P + j] = kernels::gelu(g[t * P + j]) * ple[t * stride + j];
+  for (int t = 0; t < n; ++t) kernels::geglu(g + t * P, ple + t * stride, g + t * P, P);   // gelu(g) * ple
   linear(ctx, L.ple_proj, nullptr, g, n, y);
   add_normed(ctx, x, y, L.ple_post_norm, n, E, hp_.eps);
 }
