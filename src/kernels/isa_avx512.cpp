@@ -29,7 +29,8 @@ struct Avx512 {
   // Tokens per super-block pass: Q4_K's decode is cheap, so 2 tokens already
   // keep the multiply-adds busy (4 measured 3% slower); the costlier Q5_K and
   // Q6_K decodes pay off over 4 (5% and 14% faster than 2).
-  static constexpr int super_block_pass(GgmlType t) { return t == GgmlType::Q4_K ? 2 : 4; }
+  static constexpr int super_block_pass(GgmlType t) { return t == GgmlType::Q4_K || t == GgmlType::Q5_K ? 8 : 4; }
+  static constexpr bool kSummedSuperBlocks = true;   // Q4_K/Q5_K: see tiles.h
   static constexpr int kRows = 16;
   using F = __m512;
   using I = __m512i;
@@ -161,6 +162,11 @@ struct Avx512 {
     if constexpr (kType == GgmlType::Q6_K) acc = _mm512_dpwssd_epi32(acc, bcast32(a.q6_corr[c]), scale);
     return acc;
   }
+  static I sb_dot4(I acc, I u, const int8_t* a) { return _mm512_dpbusd_epi32(acc, u, bcast32(a)); }
+  static I sb_scale32(const uint8_t* scales, int j) {
+    return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales + 16 * j)));
+  }
+  static I i_mul(I a, I b) { return _mm512_mullo_epi32(a, b); }
   static I sb_min_pairs(I acc, const uint8_t* mins, const int16_t* bsum_pair) {
     const I m = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(mins)));
     return _mm512_dpwssd_epi32(acc, m, bcast32(bsum_pair));

@@ -26,6 +26,7 @@ struct IsaKernels {
   Isa isa;
   int rows;                                        // R: rows per packed group
   TileFn (*tile)(GgmlType weight);                 // nullptr: not accelerated
+  bool (*bit_exact)(GgmlType weight);              // tile reproduces vec_dot_ref bit for bit
   void (*act_q8_0)(const float* x, ActBlock32* out, int64_t blocks);
   void (*act_q8_k)(const float* x, ActSuperBlock* out, int64_t blocks, bool q6_corr);
   void (*round_f16)(const float* x, float* out, int64_t n);

@@ -6,7 +6,7 @@
 // The integer block sums are exact whatever their grouping, and every float
 // operation below is the scalar reference's (tensor/vec_dot_ref.cpp) for one
 // row, in its order, lane-wise — so each output is bit-identical to
-// vec_dot_ref. The ISA files are compiled with -ffp-contract=off so that no
+// vec_dot_ref, except where an ISA opts into summed super-blocks (below). The ISA files are compiled with -ffp-contract=off so that no
 // multiply and add are fused.
 //
 // What V provides (F: R floats, I: R int32, DAcc: R doubles):
@@ -15,6 +15,7 @@
 //   q8_0_codes q8_k_codes f_round_f16 f_round_bf16      (activation quantizers)
 //   b32_decode<T> b32_dot                               (32-element blocks)
 //   sb_scale<T> sb_decode<hi_bits, shift0, shift1> sb_quad<T> sb_min_pairs (super-blocks)
+//   kSummedSuperBlocks; if true also sb_dot4 sb_scale32 i_mul (Q4_K/Q5_K summed per row)
 //   fl_load<T> d_zero d_add d_round                     (F32 / F16 / BF16)
 //
 // Include this only from an ISA file, which then defines V and instantiates
@@ -189,6 +190,78 @@ void tile_superblock(const uint8_t* group, int64_t blocks, const void* const* ac
   }
 }
 
+// ---- Q4_K / Q5_K summed per row (V::summed_super_blocks) -------------------
+// Not the reference's float order: each row's super-block sum
+// Σ_j scale_j · Σ q·a is formed exactly in int32 (at most 8·63·32·31·127) and
+// scaled once, where the reference scales 8 lane sums and adds them in float.
+// One multiply-add instruction per quad instead of two (a lane-exact quad
+// needs its sum and then its scale); the outputs differ from vec_dot_ref by
+// float rounding only (tests: within 1e-5 of the sum of |products|).
+
+template <class V, GgmlType kType, int T>
+void tile_superblock_summed(const uint8_t* group, int64_t blocks, const void* const* act, float* out) {
+  using F = typename V::F;
+  using I = typename V::I;
+  static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
+  static constexpr size_t kVec = pack_layout::vec_bytes(V::kRows);
+  static constexpr int kHiBits = L.hi_bits;
+  F sumf[T];
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) sumf[t] = V::f_zero();
+  for (int64_t sb = 0; sb < blocks; ++sb) {
+    const uint8_t* rec = group + sb * L.bytes;
+    prefetch_record(rec, L.bytes);
+    const ActSuperBlock* y[T];
+    I total[T];
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      y[t] = static_cast<const ActSuperBlock*>(act[t]) + sb;
+      total[t] = V::i_zero();
+    }
+    #pragma GCC unroll 1
+    for (int j = 0; j < 8; ++j) {
+      I isum[T];
+      #pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) isum[t] = V::i_zero();
+      static_for<4>([&](auto lp) {
+        constexpr int c0 = 2 * decltype(lp)::value;
+        const uint8_t* nib = rec + L.nib + (8 * j + c0) / 2 * kVec;
+        I u0, u1;
+        if constexpr (kHiBits == 0) {
+          V::template sb_decode<0, 0, 0>(nib, nullptr, &u0, &u1);
+        } else {
+          const uint8_t* hi = rec + L.hi + pack_layout::hi_vector(kHiBits, 8 * j + c0) * kVec;
+          V::template sb_decode<kHiBits, pack_layout::hi_shift(kHiBits, c0), pack_layout::hi_shift(kHiBits, c0 + 1)>(
+              nib, hi, &u0, &u1);
+        }
+        #pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+          isum[t] = V::sb_dot4(isum[t], u0, y[t]->qs + 4 * (8 * j + c0));
+          isum[t] = V::sb_dot4(isum[t], u1, y[t]->qs + 4 * (8 * j + c0 + 1));
+        }
+      });
+      const I scale = V::sb_scale32(rec + L.scales, j);
+      #pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) total[t] = V::i_add(total[t], V::i_mul(isum[t], scale));
+    }
+    const F dw = V::f_load_f16(rec + L.d), dmin = V::f_load_f16(rec + L.dmin);
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      const F dy = V::f_set(y[t]->d);
+      sumf[t] = V::f_add(sumf[t], V::f_mul(V::f_mul(dw, dy), V::f_from_i(total[t])));
+      I m = V::i_zero();
+      #pragma GCC unroll 16
+      for (int p = 0; p < 4; ++p) m = V::sb_min_pairs(m, rec + L.mins + p * 2 * V::kRows, &y[t]->bsum32[2 * p]);
+      sumf[t] = V::f_sub(sumf[t], V::f_mul(V::f_mul(dmin, dy), V::f_from_i(m)));
+    }
+  }
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) V::f_store(out + t * V::kRows, sumf[t]);
+}
+
+template <class V, GgmlType kType>
+constexpr bool summed_super_blocks = (kType == GgmlType::Q4_K || kType == GgmlType::Q5_K) && V::kSummedSuperBlocks;
+
 // ---- F32 / F16 / BF16: f32 products summed in double, column by column -----
 
 template <class V, GgmlType kType, int T>
@@ -215,6 +288,7 @@ template <class V, GgmlType kType, int T>
 void tile_n(const uint8_t* group, int64_t records, const void* const* act, float* out) {
   constexpr pack_layout::Family kFamily = pack_layout::family_of(kType);
   if constexpr (kFamily == pack_layout::Family::Block32) tile_block32<V, kType, T>(group, records, act, out);
+  else if constexpr (summed_super_blocks<V, kType>) tile_superblock_summed<V, kType, T>(group, records, act, out);
   else if constexpr (kFamily == pack_layout::Family::SuperBlock) tile_superblock<V, kType, T>(group, records, act, out);
   else tile_float<V, kType, T>(group, records, act, out);
 }
@@ -254,6 +328,16 @@ TileFn tile_for(GgmlType type) {
     case GgmlType::F16: return &tile<V, GgmlType::F16>;
     case GgmlType::BF16: return &tile<V, GgmlType::BF16>;
     default: return nullptr;
+  }
+}
+
+// Whether tile_for(type) reproduces vec_dot_ref bit for bit.
+template <class V>
+bool bit_exact(GgmlType type) {
+  switch (type) {
+    case GgmlType::Q4_K: return !summed_super_blocks<V, GgmlType::Q4_K>;
+    case GgmlType::Q5_K: return !summed_super_blocks<V, GgmlType::Q5_K>;
+    default: return true;
   }
 }
 
@@ -340,7 +424,8 @@ void round_half(const float* x, float* out, int64_t n) {
 
 template <class V>
 constexpr IsaKernels make_kernels(Isa isa) {
-  return IsaKernels{isa, V::kRows, &tile_for<V>, &act_q8_0<V>, &act_q8_k<V>, &round_half<V, false>, &round_half<V, true>};
+  return IsaKernels{isa, V::kRows, &tile_for<V>, &bit_exact<V>, &act_q8_0<V>, &act_q8_k<V>, &round_half<V, false>,
+                    &round_half<V, true>};
 }
 
 }  // namespace
