@@ -60,14 +60,12 @@ void scale_rows_avx2(const float* x, const float* w, float s, float* y, int n) {
 }
 #endif
 
-bool has_avx2_fma() {
 #ifdef EDGELM_OPS_X86
+bool has_avx2_fma() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return yes;
-#else
-  return false;
-#endif
 }
+#endif
 
 double sum_squares(const float* x, int n) {
 #ifdef EDGELM_OPS_X86
