@@ -1,11 +1,14 @@
 // Matrix multiplication of a weight matrix (any GGUF type, as stored) with a
 // batch of float32 activation rows.
 //
-// Every result is bit-identical to the scalar reference vec_dot_ref() applied
-// to the activation row converted by quantize_row() to the weight's
+// Results are bit-identical to the scalar reference vec_dot_ref() applied to
+// the activation row converted by quantize_row() to the weight's
 // vec_dot_type, whichever kernel set runs (kernels/isa.h): the SIMD kernels
 // vectorize across rows and tokens, never across the blocks of one dot
-// product, so each row's float operations keep the reference's order.
+// product, so each row's float operations keep the reference's order. Two
+// stated exceptions trade that for speed on AVX-512 and differ by float
+// rounding only (IsaKernels::bit_exact): Q4_K/Q5_K sum each row's super-block
+// in int32 and scale it once, F16/BF16 sum in f32 instead of double.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -75,7 +78,8 @@ void matmul(const MatrixView& w, const float* x, int64_t ldx, int n_tokens,
 void prepack(const MatrixView& w, ThreadPool& pool);
 
 // The scalar reference path of matmul (vec_dot_ref for every output), for
-// any supported type; the SIMD path must agree with it bit for bit.
+// any supported type; the SIMD path must agree with it bit for bit (or, for
+// the stated exceptions above, to rounding).
 void matmul_reference(const MatrixView& w, const float* x, int64_t ldx, int n_tokens,
                       float* y, int64_t ldy, ThreadPool& pool, MatmulScratch& scratch);
 

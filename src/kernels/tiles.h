@@ -6,7 +6,8 @@
 // The integer block sums are exact whatever their grouping, and every float
 // operation below is the scalar reference's (tensor/vec_dot_ref.cpp) for one
 // row, in its order, lane-wise — so each output is bit-identical to
-// vec_dot_ref, except where an ISA opts into summed super-blocks (below). The ISA files are compiled with -ffp-contract=off so that no
+// vec_dot_ref, except where an ISA opts into summed super-blocks or f32 sums
+// for F16/BF16 (below). The ISA files are compiled with -ffp-contract=off so that no
 // multiply and add are fused.
 //
 // What V provides (F: R floats, I: R int32, DAcc: R doubles):
@@ -16,6 +17,7 @@
 //   b32_decode<T> b32_dot                               (32-element blocks)
 //   sb_scale<T> sb_decode<hi_bits, shift0, shift1> sb_quad<T> sb_min_pairs (super-blocks)
 //   kSummedSuperBlocks; if true also sb_dot4 sb_scale32 i_mul (Q4_K/Q5_K summed per row)
+//   kHalfSumsInFloat; if true also f_fma (F16/BF16 summed in f32)
 //   fl_load<T> d_zero d_add d_round                     (F32 / F16 / BF16)
 //
 // Include this only from an ISA file, which then defines V and instantiates
@@ -264,6 +266,34 @@ constexpr bool summed_super_blocks = (kType == GgmlType::Q4_K || kType == GgmlTy
 
 // ---- F32 / F16 / BF16: f32 products summed in double, column by column -----
 
+// F16 / BF16 with V::kHalfSumsInFloat: f32 fused multiply-adds per column
+// instead of products rounded and summed in double. The activations are
+// already rounded to 16 bits, so the f32 sums' rounding (~sqrt(cols) ulp) is
+// far below what the format keeps; outputs are not bit-identical to
+// vec_dot_ref (tests: within 1e-5 of the sum of |products|).
+template <class V, GgmlType kType, int T>
+void tile_half_fma(const uint8_t* group, int64_t cols, const void* const* act, float* out) {
+  static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
+  const float* x[T];
+  typename V::F acc[T];
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) {
+    x[t] = static_cast<const float*>(act[t]);
+    acc[t] = V::f_zero();
+  }
+  for (int64_t k = 0; k < cols; ++k) {
+    if (k % 4 == 0) prefetch_record(group + k * L.bytes, 4 * L.bytes);
+    const auto w = V::template fl_load<kType>(group + k * L.bytes);
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) acc[t] = V::f_fma(w, V::f_set(x[t][k]), acc[t]);
+  }
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) V::f_store(out + t * V::kRows, acc[t]);
+}
+
+template <class V, GgmlType kType>
+constexpr bool half_sums_in_float = (kType == GgmlType::F16 || kType == GgmlType::BF16) && V::kHalfSumsInFloat;
+
 template <class V, GgmlType kType, int T>
 void tile_float(const uint8_t* group, int64_t cols, const void* const* act, float* out) {
   static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
@@ -290,6 +320,7 @@ void tile_n(const uint8_t* group, int64_t records, const void* const* act, float
   if constexpr (kFamily == pack_layout::Family::Block32) tile_block32<V, kType, T>(group, records, act, out);
   else if constexpr (summed_super_blocks<V, kType>) tile_superblock_summed<V, kType, T>(group, records, act, out);
   else if constexpr (kFamily == pack_layout::Family::SuperBlock) tile_superblock<V, kType, T>(group, records, act, out);
+  else if constexpr (half_sums_in_float<V, kType>) tile_half_fma<V, kType, T>(group, records, act, out);
   else tile_float<V, kType, T>(group, records, act, out);
 }
 
@@ -337,6 +368,8 @@ bool bit_exact(GgmlType type) {
   switch (type) {
     case GgmlType::Q4_K: return !summed_super_blocks<V, GgmlType::Q4_K>;
     case GgmlType::Q5_K: return !summed_super_blocks<V, GgmlType::Q5_K>;
+    case GgmlType::F16: return !half_sums_in_float<V, GgmlType::F16>;
+    case GgmlType::BF16: return !half_sums_in_float<V, GgmlType::BF16>;
     default: return true;
   }
 }
