@@ -114,13 +114,28 @@ void tile_block32(const uint8_t* group, int64_t blocks, const void* const* act, 
 // so lane l's integer sum collects quads l, 8+l, 16+l, ... Quads are handled
 // in pairs (2lp, 2lp+1): the low and high nibbles of one packed vector.
 
+// Quads 8j + c0 and 8j + c0 + 1 (c0 even) of a super-block record as unsigned
+// codes: one packed vector's low and high nibbles, plus their high bits.
+template <class V, GgmlType kType, int c0>
+inline void decode_quads(const uint8_t* rec, int j, typename V::I* u0, typename V::I* u1) {
+  static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
+  static constexpr size_t kVec = pack_layout::vec_bytes(V::kRows);
+  static constexpr int kHiBits = L.hi_bits;
+  const uint8_t* nib = rec + L.nib + (8 * j + c0) / 2 * kVec;
+  if constexpr (kHiBits == 0) {
+    V::template sb_decode<0, 0, 0>(nib, nullptr, u0, u1);
+  } else {
+    const uint8_t* hi = rec + L.hi + pack_layout::hi_vector(kHiBits, 8 * j + c0) * kVec;
+    V::template sb_decode<kHiBits, pack_layout::hi_shift(kHiBits, c0), pack_layout::hi_shift(kHiBits, c0 + 1)>(nib, hi,
+                                                                                                             u0, u1);
+  }
+}
+
 template <class V, GgmlType kType, int T>
 void tile_superblock(const uint8_t* group, int64_t blocks, const void* const* act, float* out) {
   using F = typename V::F;
   using I = typename V::I;
   static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
-  static constexpr size_t kVec = pack_layout::vec_bytes(V::kRows);
-  static constexpr int kHiBits = L.hi_bits;
   F lanes[T][8], sumf[T];
   #pragma GCC unroll 16
   for (int t = 0; t < T; ++t) {
@@ -149,15 +164,8 @@ void tile_superblock(const uint8_t* group, int64_t blocks, const void* const* ac
       for (int t = 0; t < T; ++t) acc[t][0] = acc[t][1] = V::i_zero();
       #pragma GCC unroll 16
       for (int j = 0; j < 8; ++j) {
-        const uint8_t* nib = rec + L.nib + (8 * j + c0) / 2 * kVec;
         I u0, u1;
-        if constexpr (kHiBits == 0) {
-          V::template sb_decode<0, 0, 0>(nib, nullptr, &u0, &u1);
-        } else {
-          const uint8_t* hi = rec + L.hi + pack_layout::hi_vector(kHiBits, 8 * j + c0) * kVec;
-          V::template sb_decode<kHiBits, pack_layout::hi_shift(kHiBits, c0), pack_layout::hi_shift(kHiBits, c0 + 1)>(
-              nib, hi, &u0, &u1);
-        }
+        decode_quads<V, kType, c0>(rec, j, &u0, &u1);
         #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
           acc[t][0] = V::template sb_quad<kType>(acc[t][0], u0, scale[j], *y[t], 8 * j + c0);
@@ -205,8 +213,6 @@ void tile_superblock_summed(const uint8_t* group, int64_t blocks, const void* co
   using F = typename V::F;
   using I = typename V::I;
   static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
-  static constexpr size_t kVec = pack_layout::vec_bytes(V::kRows);
-  static constexpr int kHiBits = L.hi_bits;
   F sumf[T];
   #pragma GCC unroll 16
   for (int t = 0; t < T; ++t) sumf[t] = V::f_zero();
@@ -227,15 +233,8 @@ void tile_superblock_summed(const uint8_t* group, int64_t blocks, const void* co
       for (int t = 0; t < T; ++t) isum[t] = V::i_zero();
       static_for<4>([&](auto lp) {
         constexpr int c0 = 2 * decltype(lp)::value;
-        const uint8_t* nib = rec + L.nib + (8 * j + c0) / 2 * kVec;
         I u0, u1;
-        if constexpr (kHiBits == 0) {
-          V::template sb_decode<0, 0, 0>(nib, nullptr, &u0, &u1);
-        } else {
-          const uint8_t* hi = rec + L.hi + pack_layout::hi_vector(kHiBits, 8 * j + c0) * kVec;
-          V::template sb_decode<kHiBits, pack_layout::hi_shift(kHiBits, c0), pack_layout::hi_shift(kHiBits, c0 + 1)>(
-              nib, hi, &u0, &u1);
-        }
+        decode_quads<V, kType, c0>(rec, j, &u0, &u1);
         #pragma GCC unroll 16
         for (int t = 0; t < T; ++t) {
           isum[t] = V::sb_dot4(isum[t], u0, y[t]->qs + 4 * (8 * j + c0));
@@ -265,53 +264,51 @@ template <class V, GgmlType kType>
 constexpr bool summed_super_blocks = (kType == GgmlType::Q4_K || kType == GgmlType::Q5_K) && V::kSummedSuperBlocks;
 
 // ---- F32 / F16 / BF16: f32 products summed in double, column by column -----
-
-// F16 / BF16 with V::kHalfSumsInFloat: f32 fused multiply-adds per column
-// instead of products rounded and summed in double. The activations are
-// already rounded to 16 bits, so the f32 sums' rounding (~sqrt(cols) ulp) is
-// far below what the format keeps; outputs are not bit-identical to
-// vec_dot_ref (tests: within 1e-5 of the sum of |products|).
-template <class V, GgmlType kType, int T>
-void tile_half_fma(const uint8_t* group, int64_t cols, const void* const* act, float* out) {
-  static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
-  const float* x[T];
-  typename V::F acc[T];
-  #pragma GCC unroll 16
-  for (int t = 0; t < T; ++t) {
-    x[t] = static_cast<const float*>(act[t]);
-    acc[t] = V::f_zero();
-  }
-  for (int64_t k = 0; k < cols; ++k) {
-    if (k % 4 == 0) prefetch_record(group + k * L.bytes, 4 * L.bytes);
-    const auto w = V::template fl_load<kType>(group + k * L.bytes);
-    #pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) acc[t] = V::f_fma(w, V::f_set(x[t][k]), acc[t]);
-  }
-  #pragma GCC unroll 16
-  for (int t = 0; t < T; ++t) V::f_store(out + t * V::kRows, acc[t]);
-}
+// F16 / BF16 with V::kHalfSumsInFloat instead take f32 fused multiply-adds:
+// the activations are already rounded to 16 bits, so the f32 sums' rounding
+// (~sqrt(cols) ulp) is far below what the format keeps; those outputs are not
+// bit-identical to vec_dot_ref (tests: within 1e-5 of the sum of |products|).
 
 template <class V, GgmlType kType>
 constexpr bool half_sums_in_float = (kType == GgmlType::F16 || kType == GgmlType::BF16) && V::kHalfSumsInFloat;
 
+// A column sum's accumulator: f32 vector (FMA) or double pairs. (Not
+// std::conditional_t, which would drop the vector type's attributes.)
+template <class V, bool kFma>
+struct FloatAcc {
+  using type = typename V::DAcc;
+};
+template <class V>
+struct FloatAcc<V, true> {
+  using type = typename V::F;
+};
+
 template <class V, GgmlType kType, int T>
 void tile_float(const uint8_t* group, int64_t cols, const void* const* act, float* out) {
   static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
+  constexpr bool kFma = half_sums_in_float<V, kType>;
   const float* x[T];
-  typename V::DAcc acc[T];
+  typename FloatAcc<V, kFma>::type acc[T];
   #pragma GCC unroll 16
   for (int t = 0; t < T; ++t) {
     x[t] = static_cast<const float*>(act[t]);
-    acc[t] = V::d_zero();
+    if constexpr (kFma) acc[t] = V::f_zero();
+    else acc[t] = V::d_zero();
   }
   for (int64_t k = 0; k < cols; ++k) {
     if (k % 4 == 0) prefetch_record(group + k * L.bytes, 4 * L.bytes);
     const auto w = V::template fl_load<kType>(group + k * L.bytes);
     #pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) acc[t] = V::d_add(acc[t], V::f_mul(w, V::f_set(x[t][k])));
+    for (int t = 0; t < T; ++t) {
+      if constexpr (kFma) acc[t] = V::f_fma(w, V::f_set(x[t][k]), acc[t]);
+      else acc[t] = V::d_add(acc[t], V::f_mul(w, V::f_set(x[t][k])));
+    }
   }
   #pragma GCC unroll 16
-  for (int t = 0; t < T; ++t) V::f_store(out + t * V::kRows, V::d_round(acc[t]));
+  for (int t = 0; t < T; ++t) {
+    if constexpr (kFma) V::f_store(out + t * V::kRows, acc[t]);
+    else V::f_store(out + t * V::kRows, V::d_round(acc[t]));
+  }
 }
 
 template <class V, GgmlType kType, int T>
@@ -320,7 +317,6 @@ void tile_n(const uint8_t* group, int64_t records, const void* const* act, float
   if constexpr (kFamily == pack_layout::Family::Block32) tile_block32<V, kType, T>(group, records, act, out);
   else if constexpr (summed_super_blocks<V, kType>) tile_superblock_summed<V, kType, T>(group, records, act, out);
   else if constexpr (kFamily == pack_layout::Family::SuperBlock) tile_superblock<V, kType, T>(group, records, act, out);
-  else if constexpr (half_sums_in_float<V, kType>) tile_half_fma<V, kType, T>(group, records, act, out);
   else tile_float<V, kType, T>(group, records, act, out);
 }
 
