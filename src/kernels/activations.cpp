@@ -13,6 +13,7 @@ void finish_superblock(const int8_t* qs, float d, const int16_t* bsums16, bool q
   for (int c = 0; c < 64; ++c)
     for (int i = 0; i < 4; ++i) out->qs[4 * c + i] = qs[pack_layout::superblock_element(c, i)];
   for (int j = 0; j < 8; ++j) out->bsum32[j] = static_cast<int16_t>(bsums16[2 * j] + bsums16[2 * j + 1]);
+  std::memcpy(out->bsum16, bsums16, sizeof(out->bsum16));
   if (!q6_corr) return;
   for (int c = 0; c < 64; ++c) {
     const int8_t* q = out->qs + 4 * c;

@@ -23,6 +23,7 @@ struct ActSuperBlock {
   int8_t qs[256];
   float d;
   int16_t bsum32[8];          // Σ qs over each 32-element sub-block
+  int16_t bsum16[16];         // Σ qs over each 16-element sub-block (Q6_K's scale groups)
   int16_t q6_corr[64][2];     // Q6_K only: −32·(a_i0 + a_i1), −32·(a_i2 + a_i3) of quad c
 };
 

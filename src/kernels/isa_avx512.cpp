@@ -29,8 +29,8 @@ struct Avx512 {
   // Tokens per super-block pass: Q4_K's decode is cheap, so 2 tokens already
   // keep the multiply-adds busy (4 measured 3% slower); the costlier Q5_K and
   // Q6_K decodes pay off over 4 (5% and 14% faster than 2).
-  static constexpr int super_block_pass(GgmlType t) { return t == GgmlType::Q4_K || t == GgmlType::Q5_K ? 8 : 4; }
-  static constexpr bool kSummedSuperBlocks = true;   // Q4_K/Q5_K: see tiles.h
+  static constexpr int super_block_pass(GgmlType) { return 8; }
+  static constexpr bool kSummedSuperBlocks = true;   // K-quants: see tiles.h
   static constexpr bool kHalfSumsInFloat = true;     // F16/BF16: see tiles.h
   static constexpr int kRows = 16;
   using F = __m512;
@@ -169,6 +169,10 @@ struct Avx512 {
     return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales + 16 * j)));
   }
   static I i_mul(I a, I b) { return _mm512_mullo_epi32(a, b); }
+  // int16 lanes times −32 (Q6_K scales: |−32·sc| <= 4096, no overflow).
+  static I i16_times_minus32(I s) { return _mm512_sub_epi16(_mm512_setzero_si512(), _mm512_slli_epi16(s, 5)); }
+  // acc + the two int16 products of each lane's pair with a broadcast pair.
+  static I i16_pair_dot(I acc, I pairs, const int16_t* p) { return _mm512_dpwssd_epi32(acc, pairs, bcast32(p)); }
   static I sb_min_pairs(I acc, const uint8_t* mins, const int16_t* bsum_pair) {
     const I m = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(mins)));
     return _mm512_dpwssd_epi32(acc, m, bcast32(bsum_pair));

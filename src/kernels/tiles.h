@@ -16,7 +16,8 @@
 //   q8_0_codes q8_k_codes f_round_f16 f_round_bf16      (activation quantizers)
 //   b32_decode<T> b32_dot                               (32-element blocks)
 //   sb_scale<T> sb_decode<hi_bits, shift0, shift1> sb_quad<T> sb_min_pairs (super-blocks)
-//   kSummedSuperBlocks; if true also sb_dot4 sb_scale32 i_mul (Q4_K/Q5_K summed per row)
+//   kSummedSuperBlocks; if true also sb_dot4 sb_scale32 i_mul i16_times_minus32 i16_pair_dot
+//     (K-quants summed per row)
 //   kHalfSumsInFloat; if true also f_fma (F16/BF16 summed in f32)
 //   fl_load<T> d_zero d_add d_round                     (F32 / F16 / BF16)
 //
@@ -200,13 +201,60 @@ void tile_superblock(const uint8_t* group, int64_t blocks, const void* const* ac
   }
 }
 
-// ---- Q4_K / Q5_K summed per row (V::summed_super_blocks) -------------------
-// Not the reference's float order: each row's super-block sum
-// Σ_j scale_j · Σ q·a is formed exactly in int32 (at most 8·63·32·31·127) and
-// scaled once, where the reference scales 8 lane sums and adds them in float.
-// One multiply-add instruction per quad instead of two (a lane-exact quad
-// needs its sum and then its scale); the outputs differ from vec_dot_ref by
-// float rounding only (tests: within 1e-5 of the sum of |products|).
+// ---- K-quants summed per row (V::kSummedSuperBlocks) -----------------------
+// Not the reference's float order: each row's super-block sum is formed
+// exactly in int32 (Q4_K/Q5_K: Σ_j scale_j · Σ q·a, at most 8·63·32·31·127;
+// Q6_K: Σ scale · q·a over 16-element groups minus 32·Σ scale·Σa) and scaled
+// once, where the reference scales 8 lane sums and adds them in float. Q4_K /
+// Q5_K take one multiply-add instruction per quad instead of two (a lane-exact
+// quad needs its sum, then its scale); Q6_K two instead of three (its bias
+// comes once per super-block from the 16-element activation sums). Outputs
+// differ from vec_dot_ref by float rounding only (tests: within 1e-5 of the
+// sum of |products|).
+
+// Sub-block j's contribution to a row's integer sum, for each token.
+template <class V, GgmlType kType, int T>
+inline void summed_sub_block(const uint8_t* rec, int j, const ActSuperBlock* const* y, typename V::I* total) {
+  using I = typename V::I;
+  static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
+  if constexpr (kType == GgmlType::Q6_K) {
+    // Quads mix two 16-element scale groups: int16 pair sums times the
+    // (sc[2j], sc[2j+1]) pairs, straight into the total (sb_quad without
+    // Q6_K's per-quad bias), then the codes' +32 removed once per group:
+    // −32·sc times the group's activation sum.
+    const I scale = V::template sb_scale<kType>(rec + L.scales, j);
+    static_for<4>([&](auto lp) {
+      constexpr int c0 = 2 * decltype(lp)::value;
+      I u0, u1;
+      decode_quads<V, kType, c0>(rec, j, &u0, &u1);
+      #pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) {
+        total[t] = V::template sb_quad<GgmlType::Q4_K>(total[t], u0, scale, *y[t], 8 * j + c0);
+        total[t] = V::template sb_quad<GgmlType::Q4_K>(total[t], u1, scale, *y[t], 8 * j + c0 + 1);
+      }
+    });
+    const I bias_scale = V::i16_times_minus32(scale);
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) total[t] = V::i16_pair_dot(total[t], bias_scale, &y[t]->bsum16[2 * j]);
+  } else {
+    I isum[T];
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) isum[t] = V::i_zero();
+    static_for<4>([&](auto lp) {
+      constexpr int c0 = 2 * decltype(lp)::value;
+      I u0, u1;
+      decode_quads<V, kType, c0>(rec, j, &u0, &u1);
+      #pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) {
+        isum[t] = V::sb_dot4(isum[t], u0, y[t]->qs + 4 * (8 * j + c0));
+        isum[t] = V::sb_dot4(isum[t], u1, y[t]->qs + 4 * (8 * j + c0 + 1));
+      }
+    });
+    const I scale = V::sb_scale32(rec + L.scales, j);
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) total[t] = V::i_add(total[t], V::i_mul(isum[t], scale));
+  }
+}
 
 template <class V, GgmlType kType, int T>
 void tile_superblock_summed(const uint8_t* group, int64_t blocks, const void* const* act, float* out) {
@@ -227,33 +275,19 @@ void tile_superblock_summed(const uint8_t* group, int64_t blocks, const void* co
       total[t] = V::i_zero();
     }
     #pragma GCC unroll 1
-    for (int j = 0; j < 8; ++j) {
-      I isum[T];
-      #pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) isum[t] = V::i_zero();
-      static_for<4>([&](auto lp) {
-        constexpr int c0 = 2 * decltype(lp)::value;
-        I u0, u1;
-        decode_quads<V, kType, c0>(rec, j, &u0, &u1);
-        #pragma GCC unroll 16
-        for (int t = 0; t < T; ++t) {
-          isum[t] = V::sb_dot4(isum[t], u0, y[t]->qs + 4 * (8 * j + c0));
-          isum[t] = V::sb_dot4(isum[t], u1, y[t]->qs + 4 * (8 * j + c0 + 1));
-        }
-      });
-      const I scale = V::sb_scale32(rec + L.scales, j);
-      #pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) total[t] = V::i_add(total[t], V::i_mul(isum[t], scale));
-    }
-    const F dw = V::f_load_f16(rec + L.d), dmin = V::f_load_f16(rec + L.dmin);
+    for (int j = 0; j < 8; ++j) summed_sub_block<V, kType, T>(rec, j, y, total);
+    const F dw = V::f_load_f16(rec + L.d);
     #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) {
       const F dy = V::f_set(y[t]->d);
       sumf[t] = V::f_add(sumf[t], V::f_mul(V::f_mul(dw, dy), V::f_from_i(total[t])));
-      I m = V::i_zero();
-      #pragma GCC unroll 16
-      for (int p = 0; p < 4; ++p) m = V::sb_min_pairs(m, rec + L.mins + p * 2 * V::kRows, &y[t]->bsum32[2 * p]);
-      sumf[t] = V::f_sub(sumf[t], V::f_mul(V::f_mul(dmin, dy), V::f_from_i(m)));
+      if constexpr (kType != GgmlType::Q6_K) {
+        const F dmin = V::f_load_f16(rec + L.dmin);
+        I m = V::i_zero();
+        #pragma GCC unroll 16
+        for (int p = 0; p < 4; ++p) m = V::sb_min_pairs(m, rec + L.mins + p * 2 * V::kRows, &y[t]->bsum32[2 * p]);
+        sumf[t] = V::f_sub(sumf[t], V::f_mul(V::f_mul(dmin, dy), V::f_from_i(m)));
+      }
     }
   }
   #pragma GCC unroll 16
@@ -261,7 +295,8 @@ void tile_superblock_summed(const uint8_t* group, int64_t blocks, const void* co
 }
 
 template <class V, GgmlType kType>
-constexpr bool summed_super_blocks = (kType == GgmlType::Q4_K || kType == GgmlType::Q5_K) && V::kSummedSuperBlocks;
+constexpr bool summed_super_blocks = pack_layout::family_of(kType) == pack_layout::Family::SuperBlock &&
+                                     V::kSummedSuperBlocks;
 
 // ---- F32 / F16 / BF16: f32 products summed in double, column by column -----
 // F16 / BF16 with V::kHalfSumsInFloat instead take f32 fused multiply-adds:
@@ -364,6 +399,7 @@ bool bit_exact(GgmlType type) {
   switch (type) {
     case GgmlType::Q4_K: return !summed_super_blocks<V, GgmlType::Q4_K>;
     case GgmlType::Q5_K: return !summed_super_blocks<V, GgmlType::Q5_K>;
+    case GgmlType::Q6_K: return !summed_super_blocks<V, GgmlType::Q6_K>;
     case GgmlType::F16: return !half_sums_in_float<V, GgmlType::F16>;
     case GgmlType::BF16: return !half_sums_in_float<V, GgmlType::BF16>;
     default: return true;
