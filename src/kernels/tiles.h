@@ -57,7 +57,7 @@ inline int32_t load_i32(const void* p) {
 // only about half the bandwidth one core can draw. Groups are contiguous, so
 // running past a group's end prefetches the next one (and past the matrix,
 // a few lines that are never used; prefetches never fault).
-// 4 KiB measured best on this project's Zen 4 machine (LM-head-sized
+// 4 KiB measured best on this project's Zen 5 machine (LM-head-sized
 // matrices, 1 and 2 threads: 2-8 KiB all within noise, 0 clearly worse).
 constexpr size_t kPrefetchBytes = 4096;
 
