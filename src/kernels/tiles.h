@@ -212,6 +212,18 @@ void tile_superblock(const uint8_t* group, int64_t blocks, const void* const* ac
 // differ from vec_dot_ref by float rounding only (tests: within 1e-5 of the
 // sum of |products|).
 
+// Calls quad(u, c) for the quads c = 8j .. 8j + 7 of sub-block j, decoded.
+template <class V, GgmlType kType, class Fn>
+inline void for_each_quad(const uint8_t* rec, int j, Fn&& quad) {
+  static_for<4>([&](auto lp) {
+    constexpr int c0 = 2 * decltype(lp)::value;
+    typename V::I u0, u1;
+    decode_quads<V, kType, c0>(rec, j, &u0, &u1);
+    quad(u0, 8 * j + c0);
+    quad(u1, 8 * j + c0 + 1);
+  });
+}
+
 // Sub-block j's contribution to a row's integer sum, for each token.
 template <class V, GgmlType kType, int T>
 inline void summed_sub_block(const uint8_t* rec, int j, const ActSuperBlock* const* y, typename V::I* total) {
@@ -223,15 +235,9 @@ inline void summed_sub_block(const uint8_t* rec, int j, const ActSuperBlock* con
     // Q6_K's per-quad bias), then the codes' +32 removed once per group:
     // −32·sc times the group's activation sum.
     const I scale = V::template sb_scale<kType>(rec + L.scales, j);
-    static_for<4>([&](auto lp) {
-      constexpr int c0 = 2 * decltype(lp)::value;
-      I u0, u1;
-      decode_quads<V, kType, c0>(rec, j, &u0, &u1);
+    for_each_quad<V, kType>(rec, j, [&](I u, int c) {
       #pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) {
-        total[t] = V::template sb_quad<GgmlType::Q4_K>(total[t], u0, scale, *y[t], 8 * j + c0);
-        total[t] = V::template sb_quad<GgmlType::Q4_K>(total[t], u1, scale, *y[t], 8 * j + c0 + 1);
-      }
+      for (int t = 0; t < T; ++t) total[t] = V::template sb_quad<GgmlType::Q4_K>(total[t], u, scale, *y[t], c);
     });
     const I bias_scale = V::i16_times_minus32(scale);
     #pragma GCC unroll 16
@@ -240,15 +246,9 @@ inline void summed_sub_block(const uint8_t* rec, int j, const ActSuperBlock* con
     I isum[T];
     #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) isum[t] = V::i_zero();
-    static_for<4>([&](auto lp) {
-      constexpr int c0 = 2 * decltype(lp)::value;
-      I u0, u1;
-      decode_quads<V, kType, c0>(rec, j, &u0, &u1);
+    for_each_quad<V, kType>(rec, j, [&](I u, int c) {
       #pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) {
-        isum[t] = V::sb_dot4(isum[t], u0, y[t]->qs + 4 * (8 * j + c0));
-        isum[t] = V::sb_dot4(isum[t], u1, y[t]->qs + 4 * (8 * j + c0 + 1));
-      }
+      for (int t = 0; t < T; ++t) isum[t] = V::sb_dot4(isum[t], u, y[t]->qs + 4 * c);
     });
     const I scale = V::sb_scale32(rec + L.scales, j);
     #pragma GCC unroll 16
