@@ -16,7 +16,7 @@ namespace {
 struct Avx2 {
   static constexpr int kPass = 4;            // tokens per pass (16 vector registers)
   static constexpr int super_block_pass(GgmlType) { return 1; }
-  static constexpr bool kSummedSuperBlocks = false;   // Q4_K/Q5_K lane-exact
+  static constexpr bool kSummedSuperBlocks = false;   // K-quants lane-exact
   static constexpr bool kHalfSumsInFloat = false;     // F16/BF16 summed in double
   static constexpr int kRows = 8;
   using F = __m256;

@@ -18,7 +18,7 @@ namespace {
 struct Neon {
   static constexpr int kPass = 8;            // tokens per pass (32 vector registers)
   static constexpr int super_block_pass(GgmlType) { return 2; }
-  static constexpr bool kSummedSuperBlocks = false;   // Q4_K/Q5_K lane-exact
+  static constexpr bool kSummedSuperBlocks = false;   // K-quants lane-exact
   static constexpr bool kHalfSumsInFloat = false;     // F16/BF16 summed in double
   static constexpr int kRows = 4;
   using F = float32x4_t;

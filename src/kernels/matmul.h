@@ -7,7 +7,7 @@
 // vectorize across rows and tokens, never across the blocks of one dot
 // product, so each row's float operations keep the reference's order. Two
 // stated exceptions trade that for speed on AVX-512 and differ by float
-// rounding only (IsaKernels::bit_exact): Q4_K/Q5_K sum each row's super-block
+// rounding only (IsaKernels::bit_exact): the K-quants sum each row's super-block
 // in int32 and scale it once, F16/BF16 sum in f32 instead of double.
 #pragma once
 #include <cstddef>
