@@ -3,6 +3,8 @@
 //   Decode/<kv>/<keys>/<topk>   one token against <keys> cached positions,
 //                               dense (topk 0) or sparse over topk pages of 32
 //   Prefill/<kv>/<depth>        512 tokens after <depth> cached positions
+// and on a Gemma 4 E2B-like global layer (8 query heads, 1 KV head of 512):
+//   DecodeE2B/<kv>/<keys>       dense, one token
 // Reported per call; keys/s counts cached positions read per query token.
 //
 //   bench_attention --benchmark_filter='Decode/f16'
@@ -25,7 +27,13 @@ namespace {
 
 using kernels::KvType;
 
-constexpr int kHeads = 8, kKvHeads = 2, kHeadDim = 256, kPrefill = 512;
+constexpr int kPrefill = 512;
+
+struct Shape {
+  int heads, kv_heads, head_dim;
+  bool operator<(const Shape& o) const { return std::tie(heads, kv_heads, head_dim) < std::tie(o.heads, o.kv_heads, o.head_dim); }
+};
+constexpr Shape kQwen{8, 2, 256}, kE2B{8, 1, 512};
 
 int bench_threads() {
   if (const char* t = std::getenv("EDGELM_BENCH_THREADS")) return std::max(1, std::atoi(t));
@@ -44,9 +52,9 @@ float noise(uint64_t& s) { return static_cast<float>(static_cast<int32_t>(splitm
 // A cache of n positions with page bounds, built once per (type, n).
 struct Cache {
   memory::State state;
-  Cache(KvType type, int64_t n)
-      : state({spec()}, {n + kPrefill, kPrefill, type, /*sparse_topk=*/1}) {
-    const int d = kKvHeads * kHeadDim;
+  Cache(KvType type, int64_t n, Shape shape)
+      : state({spec(shape)}, {n + kPrefill, kPrefill, type, /*sparse_topk=*/1}) {
+    const int d = shape.kv_heads * shape.head_dim;
     std::vector<float> k(d), v(d);
     uint64_t s = 7;
     for (int64_t p = 0; p < n; ++p) {
@@ -57,42 +65,42 @@ struct Cache {
     }
     state.advance(n);
   }
-  static memory::LayerMemorySpec spec() {
+  static memory::LayerMemorySpec spec(Shape shape) {
     memory::LayerMemorySpec s;
     s.kind = memory::LayerMemorySpec::Kind::Kv;
-    s.n_head_kv = kKvHeads;
-    s.head_dim_k = kHeadDim;
-    s.head_dim_v = kHeadDim;
+    s.n_head_kv = shape.kv_heads;
+    s.head_dim_k = shape.head_dim;
+    s.head_dim_v = shape.head_dim;
     return s;
   }
 };
 
-Cache& cache(KvType type, int64_t n) {
-  static std::map<std::pair<KvType, int64_t>, std::unique_ptr<Cache>> caches;
-  auto it = caches.find({type, n});
+Cache& cache(KvType type, int64_t n, Shape shape) {
+  static std::map<std::tuple<KvType, int64_t, Shape>, std::unique_ptr<Cache>> caches;
+  auto it = caches.find({type, n, shape});
   if (it == caches.end()) {
     caches.clear();   // one at a time: the 128k caches are large
-    it = caches.emplace(std::make_pair(type, n), std::make_unique<Cache>(type, n)).first;
+    it = caches.emplace(std::make_tuple(type, n, shape), std::make_unique<Cache>(type, n, shape)).first;
   }
   return *it->second;
 }
 
-void run(benchmark::State& st, KvType type, int64_t depth, int n_tokens, int topk) {
-  Cache& c = cache(type, depth + (n_tokens == 1 ? 0 : n_tokens));
+void run(benchmark::State& st, KvType type, int64_t depth, int n_tokens, int topk, Shape shape = kQwen) {
+  Cache& c = cache(type, depth + (n_tokens == 1 ? 0 : n_tokens), shape);
   ThreadPool pool(bench_threads());
   kernels::AttentionScratch scratch;
   uint64_t s = 3;
-  std::vector<float> q(static_cast<size_t>(n_tokens) * kHeads * kHeadDim), out(q.size());
+  std::vector<float> q(static_cast<size_t>(n_tokens) * shape.heads * shape.head_dim), out(q.size());
   for (float& x : q) x = noise(s);
   kernels::AttentionArgs a;
   a.q = q.data();
-  a.q_stride = kHeads * kHeadDim;
+  a.q_stride = shape.heads * shape.head_dim;
   a.n_tokens = n_tokens;
-  a.n_head = kHeads;
+  a.n_head = shape.heads;
   a.pos0 = n_tokens == 1 ? depth - 1 : depth;
-  a.scale = 1.0f / std::sqrt(static_cast<float>(kHeadDim));
+  a.scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
   a.out = out.data();
-  a.out_stride = kHeads * kHeadDim;
+  a.out_stride = shape.heads * shape.head_dim;
   kernels::KvView kv = c.state.kv(0).view();
   kv.sparse_topk = topk;
   if (topk == 0) kv.page_min = kv.page_max = nullptr;
@@ -113,6 +121,11 @@ void register_all() {
         benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) { run(st, type, keys, 1, topk); })
             ->Unit(benchmark::kMillisecond);
       }
+    for (int64_t keys : {4096, 16384, 32768}) {
+      const std::string name = "DecodeE2B/" + t + "/" + std::to_string(keys / 1024) + "k";
+      benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) { run(st, type, keys, 1, 0, kE2B); })
+          ->Unit(benchmark::kMillisecond);
+    }
     for (int64_t depth : {0, 512, 4096}) {
       const std::string name = "Prefill/" + t + "/" + std::to_string(depth);
       benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) { run(st, type, depth, kPrefill, 0); })
