@@ -26,10 +26,9 @@ namespace {
 
 struct Avx512 {
   static constexpr int kPass = 8;            // tokens per pass (32 vector registers)
-  // Tokens per super-block pass: Q4_K's decode is cheap, so 2 tokens already
-  // keep the multiply-adds busy (4 measured 3% slower); the costlier Q5_K and
-  // Q6_K decodes pay off over 4 (5% and 14% faster than 2).
-  static constexpr int super_block_pass(GgmlType) { return 8; }
+  // K-quants run summed per row (tiles.h), whose registers hold 8 tokens as
+  // the 32-element blocks' do.
+  static constexpr int super_block_pass(GgmlType) { return kPass; }
   static constexpr bool kSummedSuperBlocks = true;   // K-quants: see tiles.h
   static constexpr bool kHalfSumsInFloat = true;     // F16/BF16: see tiles.h
   static constexpr int kRows = 16;
@@ -122,17 +121,10 @@ struct Avx512 {
     return _mm512_add_epi32(acc0, acc1);
   }
 
-  // ---- super-blocks ----
-  // Q4_K/Q5_K: the sub-block scale as (scale, scale) int16 pairs, to
-  // multiply both halves of a quad's pair sums. Q6_K: (sc[2j], sc[2j+1]) pairs.
-  template <GgmlType kType>
-  static I sb_scale(const uint8_t* scales, int j) {
-    if constexpr (kType == GgmlType::Q6_K) {
-      return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + 32 * j)));
-    } else {
-      const I s = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales + 16 * j)));
-      return _mm512_or_si512(s, _mm512_slli_epi32(s, 16));
-    }
+  // ---- super-blocks (summed per row: tiles.h) ----
+  // Q6_K's scales of 16-element groups 2j and 2j + 1 as int16 pairs.
+  static I sb_scale_pairs(const uint8_t* scales, int j) {
+    return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + 32 * j)));
   }
   template <int kShift>
   static I place_hi(I h) {
@@ -152,17 +144,10 @@ struct Avx512 {
       *u1 = _mm512_ternarylogic_epi32(*u1, place_hi<kShift1>(h), mask, 0xf8);
     }
   }
-  template <GgmlType kType>
-  static I sb_quad(I acc, I u, I scale, const ActSuperBlock& a, int c) {
-    // u·a as two int16 pair sums per quad (|u0·a0 + u1·a1| <= 2·63·128: no
-    // saturation), each times its scale. A dword dot product scaled
-    // afterwards needs a zeroed register per quad and measured 5% slower.
-    acc = _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u, bcast32(a.qs + 4 * c)), scale);
-    // Q6_K: the bias 32·Σa removed by a multiply-add of the precomputed
-    // −32·Σa pairs (whose broadcast folds into the instruction; adding them
-    // to the pairs first measured 15% slower).
-    if constexpr (kType == GgmlType::Q6_K) acc = _mm512_dpwssd_epi32(acc, bcast32(a.q6_corr[c]), scale);
-    return acc;
+  // acc + u·a as two int16 pair sums per quad (|u0·a0 + u1·a1| <= 2·63·127:
+  // no saturation), each times its int16 scale.
+  static I sb_pair_quad(I acc, I u, I scale_pairs, const ActSuperBlock& a, int c) {
+    return _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u, bcast32(a.qs + 4 * c)), scale_pairs);
   }
   static I sb_dot4(I acc, I u, const int8_t* a) { return _mm512_dpbusd_epi32(acc, u, bcast32(a)); }
   static I sb_scale32(const uint8_t* scales, int j) {

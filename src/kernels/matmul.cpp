@@ -33,7 +33,8 @@ void prepare_act_row(const IsaKernels& k, GgmlType type, const float* x, int64_t
   switch (vec_dot_type(type)) {
     case GgmlType::Q8_0: return k.act_q8_0(x, reinterpret_cast<ActBlock32*>(out), cols / 32);
     case GgmlType::Q8_K:
-      return k.act_q8_k(x, reinterpret_cast<ActSuperBlock*>(out), cols / 256, type == GgmlType::Q6_K);
+      // Only the lane-exact Q6_K kernels read the per-quad bias corrections.
+      return k.act_q8_k(x, reinterpret_cast<ActSuperBlock*>(out), cols / 256, type == GgmlType::Q6_K && k.bit_exact(type));
     case GgmlType::F16: return k.round_f16(x, reinterpret_cast<float*>(out), cols);
     case GgmlType::BF16: return k.round_bf16(x, reinterpret_cast<float*>(out), cols);
     default: return;

@@ -124,7 +124,6 @@ float gelu(float x) {
   return fp16_to_fp32(gelu_table()[fp32_to_fp16(x)]);
 }
 
-
 namespace {
 
 void geglu_scalar(const float* gate, const float* up, float* out, int n) {
@@ -220,10 +219,6 @@ void softcap_avx2(float* x, int n, float cap) {
   softcap_scalar(x + i, n - i, cap);
 }
 #endif
-
-}  // namespace
-
-namespace {
 
 void swiglu_scalar(const float* gate, const float* up, float* out, int n) {
   for (int i = 0; i < n; ++i) out[i] = silu(gate[i]) * up[i];

@@ -16,7 +16,8 @@
 //   q8_0_codes q8_k_codes f_round_f16 f_round_bf16      (activation quantizers)
 //   b32_decode<T> b32_dot                               (32-element blocks)
 //   sb_scale<T> sb_decode<hi_bits, shift0, shift1> sb_quad<T> sb_min_pairs (super-blocks)
-//   kSummedSuperBlocks; if true also sb_dot4 sb_scale32 i_mul i16_times_minus32 i16_pair_dot
+//   kSummedSuperBlocks; if true, instead of sb_scale / sb_quad: sb_dot4 sb_scale32 i_mul
+//     sb_scale_pairs sb_pair_quad i16_times_minus32 i16_pair_dot
 //     (K-quants summed per row)
 //   kHalfSumsInFloat; if true also f_fma (F16/BF16 summed in f32)
 //   fl_load<T> d_zero d_add d_round                     (F32 / F16 / BF16)
@@ -231,13 +232,13 @@ inline void summed_sub_block(const uint8_t* rec, int j, const ActSuperBlock* con
   static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
   if constexpr (kType == GgmlType::Q6_K) {
     // Quads mix two 16-element scale groups: int16 pair sums times the
-    // (sc[2j], sc[2j+1]) pairs, straight into the total (sb_quad without
-    // Q6_K's per-quad bias), then the codes' +32 removed once per group:
+    // (sc[2j], sc[2j+1]) pairs, straight into the total, then the codes'
+    // +32 removed once per group:
     // −32·sc times the group's activation sum.
-    const I scale = V::template sb_scale<kType>(rec + L.scales, j);
+    const I scale = V::sb_scale_pairs(rec + L.scales, j);
     for_each_quad<V, kType>(rec, j, [&](I u, int c) {
       #pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) total[t] = V::template sb_quad<GgmlType::Q4_K>(total[t], u, scale, *y[t], c);
+      for (int t = 0; t < T; ++t) total[t] = V::sb_pair_quad(total[t], u, scale, *y[t], c);
     });
     const I bias_scale = V::i16_times_minus32(scale);
     #pragma GCC unroll 16
