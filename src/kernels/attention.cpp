@@ -260,12 +260,17 @@ void run_block(const Job& job, const Block& b, const Span* spans, size_t n_spans
   std::fill(w.m.begin(), w.m.begin() + rows, -std::numeric_limits<float>::infinity());
   std::fill(w.l.begin(), w.l.begin() + rows, 0.0);
   std::fill(w.o.begin(), w.o.begin() + static_cast<size_t>(rows) * dv, 0.0f);
+  uint32_t k_steps = 0, v_steps = 0;   // the previous tile's steps of the two passes
   for (size_t i = 0; i < n_spans; ++i)
     for (int64_t kb = spans[i].begin, ke; kb < spans[i].end; kb = ke) {
       ke = std::min(spans[i].end, (kb / kKvTile + 1) * kKvTile);
       PrefetchStream ahead_k, ahead_v;
       if (ke < spans[i].end) prefetch_tile(job.kv, b.g0, b.g1, ke, ahead_k, ahead_v);
+      ahead_k.pace(k_steps);
+      ahead_v.pace(v_steps);
       process_tile(job, b, kb, ke, w, ahead_k, ahead_v);
+      k_steps = ahead_k.steps;
+      v_steps = ahead_v.steps;
       ahead_k.finish();
       ahead_v.finish();
     }

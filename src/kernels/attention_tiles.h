@@ -190,8 +190,9 @@ inline void score_tree_block(const float* q, const void* const* k, int d, float 
   constexpr int R = V::kTreeRows, K = V::kTreeKeys;
   F acc[K * R];
   unroll<K * R>([&](auto i) { acc[i] = V::zero(); });
+  PrefetchStream stream = ahead;   // a local stays in registers
   for (int c = 0; c < d; c += V::kW) {
-    ahead.step();
+    stream.step();
     F kc[K];
     unroll<K>([&](auto j) { kc[j] = Rows::template at<V>(k[j], c, aux); });
     unroll<R>([&](auto r) {
@@ -199,6 +200,7 @@ inline void score_tree_block(const float* q, const void* const* k, int d, float 
       unroll<K>([&](auto j) { acc[r + R * j] = V::fma(qc, kc[j], acc[r + R * j]); });
     });
   }
+  ahead = stream;
   V::store_tree(V::mul(V::reduce_tree(acc), V::set1(scale)), s, s_stride);
 }
 
@@ -274,8 +276,9 @@ inline void accumulate_block(const float* p, int p_stride, const void* const* v,
   using F = typename V::F;
   F acc[R][U];
   unroll<R>([&](auto r) { unroll<U>([&](auto u) { acc[r][u] = V::load(o + r * d + c + u * V::kW); }); });
+  PrefetchStream stream = ahead;   // a local stays in registers
   for (int j = 0; j < n_k; ++j) {
-    ahead.step();
+    stream.step();
     F vv[U];
     unroll<U>([&](auto u) { vv[u] = Rows::template at<V>(v[j], c + u * V::kW, RowAux{}); });
     unroll<R>([&](auto r) {
@@ -283,6 +286,7 @@ inline void accumulate_block(const float* p, int p_stride, const void* const* v,
       unroll<U>([&](auto u) { acc[r][u] = V::fma(w, vv[u], acc[r][u]); });
     });
   }
+  ahead = stream;
   unroll<R>([&](auto r) { unroll<U>([&](auto u) { V::store(o + r * d + c + u * V::kW, acc[r][u]); }); });
 }
 

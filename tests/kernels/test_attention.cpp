@@ -291,6 +291,32 @@ TEST(Attention, VectorExpIsAccurate) {
   }
 }
 
+// A paced stream spreads its lines over the steps it expects and asks for
+// each line once; an unpaced one asks for two lines per step.
+TEST(Attention, PrefetchStreamPacesItsLines) {
+  static uint8_t lines[64 * 300];
+  const uint8_t* end = lines + sizeof(lines);
+  kernels::PrefetchStream even{lines, end};
+  even.pace(600);   // 300 lines over 600 steps: one every other step
+  for (int i = 0; i < 300; ++i) even.step();
+  EXPECT_EQ(even.next, lines + 64 * 150);
+  for (int i = 0; i < 300; ++i) even.step();
+  EXPECT_EQ(even.next, end);
+  EXPECT_EQ(even.steps, 600u);
+
+  kernels::PrefetchStream fast{lines, end};
+  fast.pace(100);   // three lines per step
+  for (int i = 0; i < 10; ++i) fast.step();
+  EXPECT_EQ(fast.next, lines + 64 * 30);
+
+  kernels::PrefetchStream unpaced{lines, end};
+  unpaced.pace(0);
+  unpaced.step();
+  EXPECT_EQ(unpaced.next, lines + 128);
+  unpaced.finish();
+  EXPECT_EQ(unpaced.next, end);
+}
+
 // Q4 keys: per channel over 32 positions, each within half a step of the
 // f16 scale, the newest group exact until it is complete.
 TEST(Attention, Q4KeysRoundTrip) {
