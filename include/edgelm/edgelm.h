@@ -21,6 +21,7 @@ namespace edgelm {
 struct ModelInfo {
   std::string architecture;
   std::string name;
+  std::string file_type;        // the quantization recipe general.file_type names ("Q4_K_M"); "" if none
   int n_vocab = 0;
   int n_embd = 0;
   int n_layer = 0;

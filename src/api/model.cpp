@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "api/model_impl.h"
+#include "tensor/types.h"
 
 namespace edgelm {
 
@@ -11,6 +12,7 @@ ModelInfo describe(const models::Model& net) {
   const models::HParams& hp = net.hparams();
   info.architecture = hp.arch;
   info.name = net.file().get_string("general.name").value_or("");
+  if (auto ftype = net.file().get_u32("general.file_type")) info.file_type = file_type_name(*ftype);
   info.n_vocab = hp.n_vocab;
   info.n_embd = hp.n_embd;
   info.n_layer = hp.n_layer;

@@ -264,7 +264,9 @@ int cmd_bench(int argc, char** argv) {
   const ModelInfo& info = model->info();
   BenchModel bm;
   bm.filename = f.model_path;
-  bm.type = info.architecture + " " + compact_count(info.n_params) + " " + cost.weight_type;
+  // The file's recipe as llama-bench names it ("Q4_K_M"), else the type holding most matrix bytes.
+  bm.type = info.architecture + " " + compact_count(info.n_params) + " " +
+            (info.file_type.empty() ? cost.weight_type : info.file_type);
   bm.size = info.weight_bytes;
   bm.n_params = info.n_params;
   if (f.json) print_json(bm, records, cpu);

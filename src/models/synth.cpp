@@ -123,6 +123,7 @@ void synthesize_model(const SynthOptions& options) {
   w.set_string("general.architecture", plan.arch);
   w.set_string("general.name", plan.name);
   w.set_u32("general.quantization_version", 2);
+  w.set_u32("general.file_type", static_cast<uint32_t>(parse_file_type_name(options.type)));
   plan.metadata(w);
   models::synth::write_vocab(w, plan.vocab);
   for (const TensorPlan& t : plan.tensors) {

@@ -49,6 +49,35 @@ std::string type_name(uint32_t type_id) {
   return t ? std::string(t->name) : "type#" + std::to_string(type_id);
 }
 
+namespace {
+
+struct FileType {
+  uint32_t id;
+  const char* name;
+};
+
+// llama.cpp's LlamaFileType values (FORMATS.md 2.8).
+constexpr FileType kFileTypes[] = {
+    {0, "F32"},     {1, "F16"},     {2, "Q4_0"},    {3, "Q4_1"},    {7, "Q8_0"},    {8, "Q5_0"},
+    {9, "Q5_1"},    {10, "Q2_K"},   {11, "Q3_K_S"}, {12, "Q3_K_M"}, {13, "Q3_K_L"}, {14, "Q4_K_S"},
+    {15, "Q4_K_M"}, {16, "Q5_K_S"}, {17, "Q5_K_M"}, {18, "Q6_K"},   {25, "IQ4_NL"}, {30, "IQ4_XS"},
+    {32, "BF16"},   {38, "MXFP4_MOE"},
+};
+
+}  // namespace
+
+std::string file_type_name(uint32_t file_type) {
+  for (const FileType& f : kFileTypes)
+    if (f.id == file_type) return f.name;
+  return "";
+}
+
+int64_t parse_file_type_name(const std::string& name) {
+  for (const FileType& f : kFileTypes)
+    if (strcasecmp(f.name, name.c_str()) == 0) return f.id;
+  return -1;
+}
+
 bool parse_type_name(const std::string& name, GgmlType* out) {
   for (const Entry& e : kTypes) {
     if (strcasecmp(e.traits.name, name.c_str()) == 0) {

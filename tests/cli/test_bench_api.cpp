@@ -51,6 +51,7 @@ TEST_P(CostPerArch, WeightsMatchTheLoaderAndCostsGrowWithContext) {
   EXPECT_GT(cost.weight_macs, 0u);
   EXPECT_LT(cost.weight_macs, model->info().n_params);
   EXPECT_EQ(cost.weight_type, "F16");
+  EXPECT_EQ(model->info().file_type, "F16");   // synth names its recipe as llama-quantize does
   EXPECT_TRUE(cost.float_weights);
   ASSERT_FALSE(cost.attention.empty());
   for (const auto& a : cost.attention) {
@@ -74,6 +75,7 @@ TEST(Cost, SlidingLayersStopGrowingAtTheirWindow) {
   auto model = edgelm::Model::load(path);
   const edgelm::TokenCost cost = edgelm::token_cost(*model);
   EXPECT_EQ(cost.weight_type, "Q8_0");
+  EXPECT_EQ(model->info().file_type, "Q8_0");
   EXPECT_FALSE(cost.float_weights);
   uint64_t full_layer_bytes = 0;
   for (const auto& a : cost.attention) {

@@ -250,5 +250,21 @@ TEST(Dequantize, TraitsAgreeWithDecoder) {
   }
 }
 
+// general.file_type names recipes (FORMATS.md 2.8), not tensor types: 7 is
+// Q8_0 there although ggml type 7 is Q5_1.
+TEST(FileType, NamesRecipesAndParsesThemBack) {
+  EXPECT_EQ(file_type_name(15), "Q4_K_M");
+  EXPECT_EQ(file_type_name(7), "Q8_0");
+  EXPECT_EQ(file_type_name(32), "BF16");
+  EXPECT_EQ(file_type_name(1024), "");   // "guessed" and unknown values have no name
+  EXPECT_EQ(file_type_name(4), "");      // removed Q4_1_SOME_F16
+  for (uint32_t id = 0; id < 64; ++id) {
+    const std::string name = file_type_name(id);
+    EXPECT_TRUE(name.empty() || parse_file_type_name(name) == id) << id;
+  }
+  EXPECT_EQ(parse_file_type_name("q4_k_m"), 15);
+  EXPECT_EQ(parse_file_type_name("q4_k"), -1);
+}
+
 }  // namespace
 }  // namespace edgelm
