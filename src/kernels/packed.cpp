@@ -1,13 +1,12 @@
 #include "kernels/packed.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "edgelm/error.h"
+#include "kernels/huge_pages.h"
 #include "kernels/pack_layout.h"
 #include "tensor/quant_blocks.h"
 
@@ -99,27 +98,7 @@ void pack_row(const MatrixView& w, const Record& L, int64_t records, int64_t row
 
 }  // namespace
 
-void Unmapper::operator()(uint8_t* p) const {
-  if (p) munmap(p, bytes);
-}
-
-namespace {
-
-// Packed weights are streamed once per token from far beyond the caches. On
-// 4 KiB pages every page crossing is a TLB miss and the hardware prefetchers
-// stop at each boundary; transparent huge pages (where the kernel allows them
-// on request) remove both. The buffer is its own mapping, so nothing is
-// rounded up: only its 2 MiB-aligned interior can become huge pages.
-uint8_t* map_weight_buffer(size_t bytes) {
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-#ifdef MADV_HUGEPAGE
-  madvise(p, bytes, MADV_HUGEPAGE);   // advice only: ignored where THP is off
-#endif
-  return static_cast<uint8_t*>(p);
-}
-
-}  // namespace
+void Unmapper::operator()(uint8_t* p) const { unmap_huge_pages(p, bytes); }
 
 bool packable(GgmlType type) { return pack_layout::family_of(type) != Family::None; }
 
@@ -141,8 +120,9 @@ std::unique_ptr<PackedMatrix> pack_matrix(const MatrixView& w, int group_rows, T
   p->groups = (w.rows + group_rows - 1) / group_rows;
   p->records = w.cols / L.elems;
   p->group_bytes = (static_cast<size_t>(p->records) * L.bytes + 63) / 64 * 64;
-  p->data = std::unique_ptr<uint8_t[], Unmapper>(map_weight_buffer(p->bytes()),
-                                                               Unmapper{p->bytes()});
+  // Streamed once per token from memory: on huge pages (huge_pages.h).
+  p->data = std::unique_ptr<uint8_t[], Unmapper>(static_cast<uint8_t*>(map_huge_pages(p->bytes())),
+                                                 Unmapper{p->bytes()});
   if (!p->data) throw Error("pack_matrix: out of memory for " + std::to_string(p->bytes()) + " bytes");
 
   pool.parallel_for(p->groups, 1, [&](int, int64_t begin, int64_t end) {

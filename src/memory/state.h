@@ -11,10 +11,16 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/huge_pages.h"
 
 namespace edgelm::memory {
 
 using kernels::KvType;
+
+// Cached keys or values. A long full-attention cache is read front to back
+// by every decoded token, so it streams from memory like the weights do and
+// goes on huge pages too (Gemma 4 E2B, 16k positions: 32 MiB per layer).
+using KvBytes = std::vector<uint8_t, kernels::HugePageAllocator<uint8_t>>;
 
 // What one layer needs to keep across tokens.
 struct LayerMemorySpec {
@@ -41,7 +47,7 @@ struct StateOptions {
 };
 
 struct LayerKv {
-  std::vector<uint8_t> k, v;
+  KvBytes k, v;
   int64_t capacity = 0;       // slots; position p lives in slot p % capacity
   KvType type = KvType::F16;
   int n_head_kv = 0, head_dim_k = 0, head_dim_v = 0;
@@ -91,7 +97,7 @@ struct MemoryUsage {
 // cannot be truncated (sliding rings, recurrent state).
 struct Snapshot {
   int64_t n_past = 0;
-  std::vector<std::vector<uint8_t>> ring_k, ring_v;   // per layer (empty for full / none)
+  std::vector<KvBytes> ring_k, ring_v;                 // per layer (empty for full / none)
   std::vector<std::vector<float>> k_recent;           // per layer, Q4 only
   std::vector<int64_t> recent_group;
   std::vector<RecurrentLayer> recurrent;

@@ -39,7 +39,7 @@ T read_pod(FILE* f, const std::string& path) {
 
 // Bytes of a layer's K (or V) buffer worth saving: a full-attention cache
 // only up to the positions seen, a ring entirely.
-size_t saved_bytes(const LayerKv& c, const std::vector<uint8_t>& buf, size_t row_bytes, int64_t n_past) {
+size_t saved_bytes(const LayerKv& c, const KvBytes& buf, size_t row_bytes, int64_t n_past) {
   if (c.ring || buf.empty()) return buf.size();
   return std::min(buf.size(), static_cast<size_t>(n_past) * row_bytes);
 }
