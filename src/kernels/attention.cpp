@@ -288,7 +288,8 @@ void write_rows(const Job& job, const Block& b, const AttentionWorkspace& w) {
         const int r = b.row(job.group, g, t) + h;
         const float inv = w.l[r] > 0.0 ? static_cast<float>(1.0 / w.l[r]) : 0.0f;
         float* out = out_row(job, g, t, h);
-        for (int c = 0; c < dv; ++c) out[c] = w.o[static_cast<size_t>(r) * dv + c] * inv;
+        std::memcpy(out, w.o.data() + static_cast<size_t>(r) * dv, sizeof(float) * dv);
+        job.isa.multiply(out, dv, inv);
       }
 }
 
@@ -362,11 +363,9 @@ void merge_parts(const Job& job, const AttentionPlan& plan) {
       if (!(plan.part_l[at(i)] > 0.0)) continue;
       const float alpha = std::exp(plan.part_m[at(i)] - m);
       l += plan.part_l[at(i)] * alpha;
-      const float* o = plan.part_o.data() + at(i) * dv;
-      for (int c = 0; c < dv; ++c) out[c] += o[c] * alpha;
+      job.isa.add_scaled(out, plan.part_o.data() + at(i) * dv, dv, alpha);
     }
-    const float inv = l > 0.0 ? static_cast<float>(1.0 / l) : 0.0f;
-    for (int c = 0; c < dv; ++c) out[c] *= inv;
+    job.isa.multiply(out, dv, l > 0.0 ? static_cast<float>(1.0 / l) : 0.0f);
   }
 }
 

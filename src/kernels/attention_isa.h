@@ -29,8 +29,8 @@ struct RowAux {
 // burst of prefetches before each tile stalls the core until it drains, and
 // so does asking faster than memory answers. The driver paces a stream to
 // spread its lines evenly over the steps the same pass took on the previous
-// tile (measured E2B-shaped at 16k keys, caches cold: 2 lines per step 1.16-1.30
-// ms, evenly paced 0.97-1.19 ms).
+// tile (bench_attention DecodeE2BCold/f16/16k, three interleaved rounds: two
+// lines per step 1.16-1.30 ms, paced 1.08-1.11 ms).
 struct PrefetchStream {
   static constexpr uint32_t kUnit = 16;            // rate in 1/16 lines per step
   const uint8_t* next = nullptr;
@@ -75,6 +75,9 @@ struct AttentionKernels {
   // The largest of s[0, n) (n > 0); x[0, n) *= a.
   float (*max_of)(const float* s, int n);
   void (*multiply)(float* x, int n, float a);
+  // y[0, n) += x[0, n) * a, a multiply and an add per element (the bits of
+  // the scalar loop).
+  void (*add_scaled)(float* y, const float* x, int n, float a);
   // out[i * out_stride + p] = sum_c max(q_i[c] * lo[c], q_i[c] * hi[c]) for
   // n_q packed queries, with lo/hi of page p at page_min/page_max + p *
   // stride: an upper bound of q_i·k over the page's keys.

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "kernels/attention_isa.h"
@@ -204,16 +205,48 @@ inline void score_tree_block(const float* q, const void* const* k, int d, float 
   V::store_tree(V::mul(V::reduce_tree(acc), V::set1(scale)), s, s_stride);
 }
 
+// Calls fn(R, i) for the row groups of n rows: R = 4 from i = 0 on, then
+// the remainder (R a compile-time constant).
+template <class Fn>
+inline void for_row_groups(int n, Fn&& fn) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) fn(std::integral_constant<int, 4>{}, i);
+  switch (n - i) {
+    case 3: fn(std::integral_constant<int, 3>{}, i); break;
+    case 2: fn(std::integral_constant<int, 2>{}, i); break;
+    case 1: fn(std::integral_constant<int, 1>{}, i); break;
+    default: break;
+  }
+}
+
+// R queries against every key: pairs, then a single one.
 template <class V, class Rows, int R>
 inline void score_rows(const float* q, const void* const* k, int n_k, int d, float scale, float* s, int s_stride,
-                       const RowAux& aux, PrefetchStream& ahead) {
+                       const RowAux& aux) {
   int j = 0;
-  if constexpr (R == V::kTreeRows)
-    if (d % V::kW == 0)
-      for (; j + V::kTreeKeys <= n_k; j += V::kTreeKeys)
-        score_tree_block<V, Rows>(q, k + j, d, scale, s + j, s_stride, aux, ahead);
   for (; j + 2 <= n_k; j += 2) score_block<V, Rows, R, 2>(q, k + j, d, scale, s + j, s_stride, aux);
   if (j < n_k) score_block<V, Rows, R, 1>(q, k + j, d, scale, s + j, s_stride, aux);
+}
+
+// n_q (a multiple of kTreeRows) queries through lane trees, d a multiple of
+// kW. Up to kSweepRows queries share one sweep over the keys, keys outer, so
+// that a block's keys are still in L1 when the next group of queries reads
+// them (Gemma 4 decoding: 8 query heads per KV head) while those queries stay
+// in L1 too (8 x 512 floats).
+template <class V, class Rows>
+inline void tree_scores(const float* q, int n_q, const void* const* k, int n_k, int d, float scale, float* s,
+                        int s_stride, const RowAux& aux, PrefetchStream& ahead) {
+  constexpr int T = V::kTreeRows, K = V::kTreeKeys, kSweepRows = 8;
+  for (int i0 = 0; i0 < n_q; i0 += kSweepRows) {
+    const int i1 = std::min(n_q, i0 + kSweepRows);
+    int j = 0;
+    for (; j + K <= n_k; j += K)
+      for (int i = i0; i < i1; i += T)
+        score_tree_block<V, Rows>(q + i * d, k + j, d, scale, s + i * s_stride + j, s_stride, aux, ahead);
+    if (j < n_k)
+      for (int i = i0; i < i1; i += T)
+        score_rows<V, Rows, T>(q + i * d, k + j, n_k - j, d, scale, s + i * s_stride + j, s_stride, aux);
+  }
 }
 
 template <class V, class Rows>
@@ -221,16 +254,14 @@ void scores(const float* q, int n_q, const void* const* k, int n_k, int d, float
             const RowAux& aux, PrefetchStream& ahead) {
   constexpr int T = V::kTreeRows;
   int i = 0;
-  if constexpr (V::kW > 1 && T != 4)
-    if (d % V::kW == 0)
-      for (; i + T <= n_q; i += T) score_rows<V, Rows, T>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead);
-  for (; i + 4 <= n_q; i += 4) score_rows<V, Rows, 4>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead);
-  switch (n_q - i) {
-    case 3: score_rows<V, Rows, 3>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead); break;
-    case 2: score_rows<V, Rows, 2>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead); break;
-    case 1: score_rows<V, Rows, 1>(q + i * d, k, n_k, d, scale, s + i * s_stride, s_stride, aux, ahead); break;
-    default: break;
-  }
+  if constexpr (V::kW > 1)
+    if (d % V::kW == 0) {
+      i = n_q / T * T;
+      if (i > 0) tree_scores<V, Rows>(q, i, k, n_k, d, scale, s, s_stride, aux, ahead);
+    }
+  for_row_groups(n_q - i, [&](auto R, int r) {
+    score_rows<V, Rows, R>(q + (i + r) * d, k, n_k, d, scale, s + (i + r) * s_stride, s_stride, aux);
+  });
 }
 
 // The f32 cache's q·k: lanes are keys of a transposed tile kt[c][j]
@@ -290,27 +321,22 @@ inline void accumulate_block(const float* p, int p_stride, const void* const* v,
   unroll<R>([&](auto r) { unroll<U>([&](auto u) { V::store(o + r * d + c + u * V::kW, acc[r][u]); }); });
 }
 
-template <class V, class Rows, int R>
-inline void accumulate_rows(const float* p, int p_stride, const void* const* v, int n_k, int d, float* o,
-                            PrefetchStream& ahead) {
-  constexpr int kWide = V::kAccCols * V::kW;
-  int c = 0;
-  for (; c + kWide <= d; c += kWide) accumulate_block<V, Rows, R, V::kAccCols>(p, p_stride, v, n_k, d, c, o, ahead);
-  for (; c + V::kW <= d; c += V::kW) accumulate_block<V, Rows, R, 1>(p, p_stride, v, n_k, d, c, o, ahead);
-  for (; c < d; ++c) accumulate_block<ScalarV, Rows, R, 1>(p, p_stride, v, n_k, d, c, o, ahead);
-}
-
+// Column blocks are the outer loop, so that a block's slice of the values
+// (kAccCols vectors of every key) is still in L1 for the next group of rows.
 template <class V, class Rows>
 void accumulate(const float* p, int p_stride, int n_q, const void* const* v, int n_k, int d, float* o,
                 PrefetchStream& ahead) {
-  int i = 0;
-  for (; i + 4 <= n_q; i += 4) accumulate_rows<V, Rows, 4>(p + i * p_stride, p_stride, v, n_k, d, o + i * d, ahead);
-  switch (n_q - i) {
-    case 3: accumulate_rows<V, Rows, 3>(p + i * p_stride, p_stride, v, n_k, d, o + i * d, ahead); break;
-    case 2: accumulate_rows<V, Rows, 2>(p + i * p_stride, p_stride, v, n_k, d, o + i * d, ahead); break;
-    case 1: accumulate_rows<V, Rows, 1>(p + i * p_stride, p_stride, v, n_k, d, o + i * d, ahead); break;
-    default: break;
-  }
+  auto columns = [&](auto W, auto U, int c) {
+    using VW = typename decltype(W)::type;
+    for_row_groups(n_q, [&](auto R, int i) {
+      accumulate_block<VW, Rows, R, U>(p + i * p_stride, p_stride, v, n_k, d, c, o + i * d, ahead);
+    });
+  };
+  constexpr int kWide = V::kAccCols * V::kW;
+  int c = 0;
+  for (; c + kWide <= d; c += kWide) columns(std::type_identity<V>{}, std::integral_constant<int, V::kAccCols>{}, c);
+  for (; c + V::kW <= d; c += V::kW) columns(std::type_identity<V>{}, std::integral_constant<int, 1>{}, c);
+  for (; c < d; ++c) columns(std::type_identity<ScalarV>{}, std::integral_constant<int, 1>{}, c);
 }
 
 // ---- softmax and page bounds ----
@@ -354,6 +380,14 @@ void multiply(float* x, int n, float a) {
   int i = 0;
   for (; i + V::kW <= n; i += V::kW) V::store(x + i, V::mul(V::load(x + i), va));
   for (; i < n; ++i) x[i] *= a;
+}
+
+template <class V>
+void add_scaled(float* y, const float* x, int n, float a) {
+  const typename V::F va = V::set1(a);
+  int i = 0;
+  for (; i + V::kW <= n; i += V::kW) V::store(y + i, V::add(V::load(y + i), V::mul(V::load(x + i), va)));
+  for (; i < n; ++i) y[i] += x[i] * a;
 }
 
 template <class V, int R>
@@ -407,6 +441,7 @@ constexpr AttentionKernels make_attention_kernels() {
   k.exp_shifted = exp_shifted<V>;
   k.max_of = max_of<V>;
   k.multiply = multiply<V>;
+  k.add_scaled = add_scaled<V>;
   k.page_bounds = page_bounds<V>;
   k.decode_f16 = decode_f16<V>;
   return k;
