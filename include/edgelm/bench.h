@@ -75,6 +75,7 @@ struct BenchOptions {
   int n_batch = 512;             // prompt tokens per forward pass
   std::string kv_type = "f16";   // as SessionOptions::kv_type
   int sparse_topk = 0;           // as SessionOptions::sparse_attention_topk
+  bool pin_threads = false;      // as SessionOptions::pin_threads
 };
 
 // A private context for timing, run like a Session. fill() runs `depth` random

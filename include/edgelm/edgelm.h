@@ -72,6 +72,7 @@ class Vocabulary {
 struct SessionOptions {
   int64_t n_ctx = 0;      // context length; 0 = min(training context, 4096)
   int n_threads = 0;      // 0 = all hardware threads
+  bool pin_threads = false;   // bind thread i to the i-th allowed CPU (the calling thread too)
   int n_batch = 512;      // prompt tokens per forward pass
   std::string kv_type = "f16";   // KV cache encoding: f32, f16, q8_0, q4 (4-bit, KIVI-style)
   size_t snapshot_budget_bytes = size_t{512} << 20;   // LRU of state snapshots for prefix reuse

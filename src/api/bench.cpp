@@ -167,8 +167,8 @@ std::string cpu_model_name() { return kernels::cpu_model_name(); }
 // ---- BenchContext --------------------------------------------------------------
 
 struct BenchContext::Impl {
-  Impl(const models::Model& model, const memory::StateOptions& options, int n_threads)
-      : net(model), ctx(n_threads), state(model.memory_specs(), options), at_depth(state.snapshot()),
+  Impl(const models::Model& model, const memory::StateOptions& options, int n_threads, bool pin)
+      : net(model), ctx(n_threads, pin), state(model.memory_specs(), options), at_depth(state.snapshot()),
         logits(model.hparams().n_vocab) {}
 
   const models::Model& net;
@@ -218,7 +218,7 @@ BenchContext::BenchContext(const Model& model, const BenchOptions& options) {
   so.max_batch = options.n_batch;
   so.kv_type = parse_kv(options.kv_type);
   so.sparse_topk = std::max(0, options.sparse_topk);
-  impl_ = std::make_unique<Impl>(*model.impl().net, so, options.n_threads);
+  impl_ = std::make_unique<Impl>(*model.impl().net, so, options.n_threads, options.pin_threads);
 }
 
 BenchContext::~BenchContext() = default;

@@ -8,8 +8,8 @@
 namespace edgelm {
 
 struct Session::Impl {
-  Impl(const models::Model& net, const memory::StateOptions& options, int n_threads, size_t snapshot_bytes)
-      : ctx(n_threads), state(net.memory_specs(), options), snapshots(snapshot_bytes) {}
+  Impl(const models::Model& net, const memory::StateOptions& options, int n_threads, bool pin, size_t snapshot_bytes)
+      : ctx(n_threads, pin), state(net.memory_specs(), options), snapshots(snapshot_bytes) {}
   models::ForwardContext ctx;
   memory::State state;
   memory::SnapshotCache snapshots;
@@ -39,7 +39,7 @@ Session::Session(const Model& model, const SessionOptions& options) : model_(mod
   if (!kernels::parse_kv_type(options.kv_type.c_str(), &so.kv_type))
     throw Error("unknown KV cache type '" + options.kv_type + "' (available: f32, f16, q8_0, q4)");
   impl_ = std::make_unique<Impl>(net, so, options.n_threads > 0 ? options.n_threads : default_threads(),
-                                 options.snapshot_budget_bytes);
+                                 options.pin_threads, options.snapshot_budget_bytes);
   impl_->n_batch = so.max_batch;
   net.prepack(impl_->ctx.pool);   // once per model: later sessions find the packings ready
 }

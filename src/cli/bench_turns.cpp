@@ -84,6 +84,7 @@ int run_turns_bench(const TurnsOptions& o) {
   auto model = Model::load(o.model_path);
   SessionOptions so;
   so.n_threads = o.n_threads;
+  so.pin_threads = o.pin_threads;
   so.n_batch = o.n_batch;
   so.kv_type = o.kv_type;
   so.n_ctx = static_cast<int64_t>(o.turns) * (o.message_tokens + o.reply_tokens) + 16;

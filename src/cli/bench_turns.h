@@ -12,6 +12,7 @@ struct TurnsOptions {
   int message_tokens = 300;   // new user/tool text per turn
   int reply_tokens = 64;      // tokens the model generates per turn
   int n_threads = 0;
+  bool pin_threads = false;
   int n_batch = 512;
   std::string kv_type = "f16";
   std::string mem_budget;     // optional: context and KV type from the planner

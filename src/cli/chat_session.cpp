@@ -39,6 +39,7 @@ ChatSession::ChatSession(const ChatConfig& config) : config_(config) {
   SessionOptions so;
   so.n_ctx = config.n_ctx;
   so.n_threads = config.n_threads;
+  so.pin_threads = config.pin_threads;
   session_ = std::make_unique<Session>(*model_, so);
   reset();
 }

@@ -22,6 +22,7 @@ struct ChatConfig {
   int n_predict = 1024;
   int64_t n_ctx = 0;
   int n_threads = 0;
+  bool pin_threads = false;
   std::string overflow = "truncate";
   SamplerOptions sampling;
 };

@@ -30,6 +30,7 @@ struct BenchFlags {
   bool profile = false;
   std::string depth_fill = "compute";   // or "random" (BenchContext::fill_random)
   int sparse_topk = 0;
+  bool pin = false;
   std::string probe_cache = default_probe_cache_path();
 };
 
@@ -133,7 +134,7 @@ void run_group(const Model& model, const BenchFlags& f, const BenchPlan& plan, i
   const TokenCost cost = token_cost(model, kv_type);
   reset_peak_rss();
   BenchContext ctx(model, {.n_threads = n_threads, .n_ctx = depth + longest, .n_batch = f.n_batch, .kv_type = kv_type,
-                           .sparse_topk = f.sparse_topk});
+                           .sparse_topk = f.sparse_topk, .pin_threads = f.pin});
   if (f.depth_fill == "random") ctx.fill_random(depth, /*seed=*/42);
   else ctx.fill(depth, /*seed=*/42);
   auto record = [&](int n_prompt, int n_gen) {
@@ -218,6 +219,7 @@ int cmd_bench(int argc, char** argv) {
   app.add_option("--sparse-attn", f.sparse_topk,
                  "decode full-attention layers over only the TOPK most relevant key pages (0 = dense)")
       ->capture_default_str()->check(CLI::Range(0, 1 << 20));
+  app.add_flag("--pin", f.pin, "bind thread i to the i-th CPU this process may use (the main thread too)");
   app.add_flag("--profile", f.profile,
                "after each test, run it once more with a per-layer-kind profile (not in the timings)");
   app.add_option("--probe-cache", f.probe_cache, "file caching the probe results ('' = none)")->capture_default_str();
@@ -241,6 +243,7 @@ int cmd_bench(int argc, char** argv) {
     require_file(f.model_path, "model file");
     turns.model_path = f.model_path;
     turns.n_threads = parse_int_list(f.threads, "thread count").at(0);
+    turns.pin_threads = f.pin;
     turns.n_batch = f.n_batch;
     turns.kv_type = f.kv_type;
     turns.json = f.json;

@@ -29,6 +29,7 @@ int cmd_chat(int argc, char** argv) {
   app.add_option("-n,--n-predict", c.n_predict, "most tokens per reply")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   app.add_option("-c,--ctx-size", c.n_ctx, "context length (0 = min(train, 4096))")->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
   app.add_option("-t,--threads", c.n_threads, "threads (0 = all)")->check(CLI::Range(0, 1024));
+  app.add_flag("--pin", c.pin_threads, "bind thread i to the i-th CPU this process may use (the main thread too)");
   app.add_option("--temp", c.sampling.temperature, "temperature (0 = greedy)")->capture_default_str();
   app.add_option("--top-k", c.sampling.top_k, "top-k")->capture_default_str();
   app.add_option("--top-p", c.sampling.top_p, "top-p")->capture_default_str();

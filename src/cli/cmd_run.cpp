@@ -13,6 +13,7 @@ int cmd_run(int argc, char** argv) {
   CLI::App app("Generate text from a prompt", "run");
   std::string model_path, prompt;
   int n_predict = 128, n_threads = 0;
+  bool pin = false;
   int64_t n_ctx = 0;
   int64_t seed = -1;
   SamplerOptions so;
@@ -21,6 +22,7 @@ int cmd_run(int argc, char** argv) {
   app.add_option("-p,--prompt", prompt, "prompt text")->required();
   app.add_option("-n,--n-predict", n_predict, "tokens to generate")->capture_default_str()->check(CLI::Range(0, 1 << 24));
   app.add_option("-t,--threads", n_threads, "threads (0 = all)")->check(CLI::Range(0, 1024));
+  app.add_flag("--pin", pin, "bind thread i to the i-th CPU this process may use (the main thread too)");
   app.add_option("-c,--ctx-size", n_ctx, "context length (0 = min(train, 4096))")->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
   app.add_option("--temp", so.temperature, "temperature (0 = greedy)")->capture_default_str();
   app.add_option("--top-k", so.top_k, "top-k (0 = off)")->capture_default_str();
@@ -56,6 +58,7 @@ int cmd_run(int argc, char** argv) {
   }
   opts.n_ctx = n_ctx;
   opts.n_threads = n_threads;
+  opts.pin_threads = pin;
   opts.kv_type = kv_type;
   opts.sparse_attention_topk = sparse_topk;
   Session session(*model, opts);

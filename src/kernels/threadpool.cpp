@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <chrono>
 
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define EDGELM_CPU_RELAX() _mm_pause()
@@ -37,10 +42,45 @@ bool poll(const Ready& ready) {
   }
 }
 
+// The CPUs the calling thread may run on, in order; empty where the platform
+// does not say.
+std::vector<int> allowed_cpus() {
+  std::vector<int> cpus;
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+#endif
+  return cpus;
+}
+
+// Binds the calling thread to one CPU. A failure (a CPU taken away since, a
+// sandbox that forbids it) leaves the thread where it was: pinning only ever
+// changes speed.
+void pin_current_thread(int cpu) {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+#else
+  (void)cpu;
+#endif
+}
+
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
+ThreadPool::ThreadPool(int n_threads, bool pin) : n_threads_(std::max(1, n_threads)) {
+  if (pin) cpus_ = allowed_cpus();
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+void ThreadPool::pin_caller() {
+  if (cpus_.empty() || pinned_caller_ == std::this_thread::get_id()) return;
+  pin_current_thread(cpu_of(0));
+  pinned_caller_ = std::this_thread::get_id();
 }
 
 ThreadPool::~ThreadPool() {
@@ -72,6 +112,7 @@ bool ThreadPool::wait_for_job(uint64_t seen) {
 }
 
 void ThreadPool::worker_loop(int index) {
+  if (!cpus_.empty()) pin_current_thread(cpu_of(index));
   uint64_t seen = 0;
   while (wait_for_job(seen)) {
     seen = generation_.load(std::memory_order_acquire);
@@ -95,6 +136,7 @@ void ThreadPool::wait_for_workers() {
 void ThreadPool::parallel_for(int64_t n, int64_t grain,
                               const std::function<void(int, int64_t, int64_t)>& fn) {
   if (n <= 0) return;
+  pin_caller();
   grain = std::max<int64_t>(1, grain);
   if (n_threads_ == 1 || n <= grain) {
     fn(0, 0, n);

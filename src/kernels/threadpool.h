@@ -9,6 +9,13 @@
 // machine with more runnable threads than cores the thread being waited for
 // still gets to run, and it stops within a fraction of a millisecond when no
 // work comes.
+//
+// Optionally the threads are pinned, one per CPU the process may use (thread
+// i on the i-th, wrapping around): the caller's thread when it first runs a
+// job, workers when they start. Pinning keeps each thread's cache and
+// prefetcher state where its next job runs; it is off by default because it
+// also binds the caller's thread, and on a busy machine an unpinned thread
+// can move away from a core that something else occupies.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -22,12 +29,15 @@ namespace edgelm {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int n_threads);
+  explicit ThreadPool(int n_threads, bool pin = false);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return n_threads_; }
+  // The CPU thread `index` is pinned to, or -1 (not pinned, or no CPU list on
+  // this platform).
+  int cpu_of(int index) const { return cpus_.empty() ? -1 : cpus_[index % cpus_.size()]; }
 
   // Calls fn(thread_index, begin, end) on disjoint chunks covering [0, n).
   // Blocks until every chunk is done. Chunks are at least `grain` items.
@@ -36,11 +46,14 @@ class ThreadPool {
 
  private:
   void worker_loop(int index);
+  void pin_caller();
   void run_chunks(int index);
   bool wait_for_job(uint64_t seen);   // false when the pool stops
   void wait_for_workers();
 
   int n_threads_;
+  std::vector<int> cpus_;             // pinning: the allowed CPUs in order; empty: no pinning
+  std::thread::id pinned_caller_;     // the calling thread last pinned
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable wake_;      // workers sleeping between jobs

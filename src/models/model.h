@@ -35,7 +35,7 @@ struct HParams {
 class ForwardContext {
  public:
   enum Buf { X, H, Q, K, V, Gate, Att, Out, FfnGate, FfnUp, Tmp, Tmp2, PerLayer, kNumBufs };
-  explicit ForwardContext(int n_threads) : pool(n_threads) {}
+  explicit ForwardContext(int n_threads, bool pin_threads = false) : pool(n_threads, pin_threads) {}
   float* buf(Buf b, size_t n) {
     if (bufs_[b].size() < n) bufs_[b].resize(n);
     return bufs_[b].data();

@@ -65,6 +65,16 @@ class Bench : public ::testing::Test {
 
 std::string Bench::model_;
 
+// --pin changes where threads run, never what they compute or report.
+TEST_F(Bench, PinnedThreadsGiveTheSameRecords) {
+  const nlohmann::json records = bench_json("-p 8 -n 4 -r 1 -t 2 --pin --no-probe");
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& r : records) {
+    EXPECT_EQ(r["n_threads"], 2);
+    EXPECT_GT(r["median_ts"].get<double>(), 0);
+  }
+}
+
 TEST_F(Bench, JsonHasOneRecordPerTestWithPositiveValues) {
   const nlohmann::json records = bench_json("-p 8 -n 4 -r 2 -d 0,16 -t 1 --no-probe");
   ASSERT_TRUE(records.is_array());

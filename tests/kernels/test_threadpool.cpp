@@ -3,8 +3,13 @@
 // and job size. No timing is checked.
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #include <gtest/gtest.h>
 
@@ -72,6 +77,53 @@ TEST(ThreadPool, ConcurrentPoolsDoNotInterfere) {
     });
   for (std::thread& t : users) t.join();
 }
+
+#if defined(__linux__)
+// The CPUs the calling thread may run on.
+std::vector<int> my_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  return cpus;
+}
+
+// A pinned pool binds each thread that runs a chunk to its own CPU of the
+// allowed set, the caller's thread included, and still runs every item once;
+// an unpinned pool leaves affinities alone.
+TEST(ThreadPool, PinnedThreadsRunOnTheirOwnCpu) {
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  const std::vector<int> allowed = my_cpus();
+  ASSERT_FALSE(allowed.empty());
+  {
+    ThreadPool unpinned(3);
+    EXPECT_EQ(unpinned.cpu_of(0), -1);
+    expect_each_once(unpinned, 100, 1);
+    EXPECT_EQ(my_cpus(), allowed);
+  }
+  for (int n_threads : {1, 2, 3}) {
+    ThreadPool pool(n_threads, /*pin=*/true);
+    for (int i = 0; i < n_threads; ++i) EXPECT_EQ(pool.cpu_of(i), allowed[i % allowed.size()]);
+    std::vector<std::vector<int>> seen(n_threads);
+    std::mutex mu;
+    pool.parallel_for(4000, 1, [&](int thread, int64_t, int64_t) {
+      const std::vector<int> cpus = my_cpus();
+      std::lock_guard<std::mutex> lock(mu);
+      seen[thread] = cpus;
+    });
+    EXPECT_EQ(seen[0], std::vector<int>{allowed[0]});   // the caller always takes part
+    for (int i = 1; i < n_threads; ++i) {
+      if (seen[i].empty()) continue;   // a worker may find every chunk taken
+      EXPECT_EQ(seen[i], std::vector<int>{pool.cpu_of(i)}) << "thread " << i;
+    }
+    expect_each_once(pool, 1000, 3);
+    ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);   // unpin this thread for the next pool
+  }
+}
+#endif
 
 }  // namespace
 }  // namespace edgelm
