@@ -5,6 +5,7 @@
 //
 //   bench_kernels --benchmark_filter='Q4_0/1536x6144'   (names: isa/type/cols x rows/tokens)
 //   EDGELM_BENCH_THREADS=1 bench_kernels ...             (per-core figures)
+//   bench_kernels --benchmark_filter=layer_stack           (a decode step's matmuls in sequence)
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -107,6 +108,42 @@ void run(benchmark::State& state, Isa isa, GgmlType type, int64_t cols, int64_t 
   kernels::set_active_isa(kernels::best_isa());
 }
 
+// One decode step's projections through a stack of E2B-sized layers (q, k, v,
+// o, gate, up, down; 35 layers, each matrix its own memory), run in order:
+// what the model's matmuls stream per token, with the per-call costs (thread
+// hand-off, load imbalance at each call's end, cold prefetchers) that one
+// large matrix hides. Compare weight_bytes/s with the 1536x262144/1 figure.
+void run_layer_stack(benchmark::State& state, GgmlType type) {
+  struct Proj {
+    int64_t cols, rows;
+  };
+  const Proj layer[] = {{1536, 2048}, {1536, 256}, {1536, 256}, {2048, 1536}, {1536, 6144}, {1536, 6144}, {6144, 1536}};
+  constexpr int kLayers = 35;
+  static std::vector<std::unique_ptr<BenchMatrix>> mats;
+  static GgmlType made = GgmlType::F32;
+  if (mats.empty() || made != type) {
+    mats.clear();
+    for (int l = 0; l < kLayers; ++l)
+      for (const Proj& p : layer) mats.push_back(std::make_unique<BenchMatrix>(type, p.cols, p.rows));
+    made = type;
+  }
+  uint64_t s = 7;
+  std::vector<float> x(6144), y(6144);
+  for (float& v : x) v = small_float(s) * 64;
+  kernels::MatmulScratch scratch;
+  double bytes = 0;
+  for (auto& m : mats) {
+    kernels::matmul(m->view, x.data(), m->view.cols, 1, y.data(), m->view.rows, pool(), scratch);   // packs once
+    bytes += static_cast<double>(m->bytes.size());
+  }
+  for (auto _ : state) {
+    for (auto& m : mats) kernels::matmul(m->view, x.data(), m->view.cols, 1, y.data(), m->view.rows, pool(), scratch);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["weight_bytes/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * bytes, benchmark::Counter::kIsRate);
+  state.counters["calls"] = static_cast<double>(mats.size());
+}
+
 void register_all() {
   struct Shape {
     int64_t cols, rows;
@@ -131,6 +168,12 @@ void register_all() {
           if (bench_threads() > 1) b->UseRealTime();
         }
       }
+  for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q8_0}) {
+    const std::string name = std::string("layer_stack/") + type_traits(type).name + "/e2b/1";
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), run_layer_stack, type);
+    b->Unit(benchmark::kMillisecond);
+    if (bench_threads() > 1) b->UseRealTime();
+  }
   // The scalar reference, for scale: one decode step.
   auto* b = benchmark::RegisterBenchmark("scalar/Q4_0/1536x6144/1", run, Isa::Scalar, GgmlType::Q4_0, 1536, 6144, 1);
   b->Unit(benchmark::kMillisecond);

@@ -42,6 +42,15 @@
 #include "tensor/types.h"
 
 namespace edgelm::kernels::pack_layout {
+
+// Decode streams each packed weight byte from memory once, so the kernels
+// ask for the bytes this far ahead of the record they work on (tiles.h), and
+// the matmul asks for the first this-many bytes of each range a thread takes
+// up front. Without it a thread alternates between waiting for memory and
+// computing, and reaches only about half the bandwidth one core can draw.
+// 4 KiB measured best on this project's Zen 5 machine (LM-head-sized
+// matrices, 1 and 2 threads: 2-8 KiB all within noise, 0 clearly worse).
+constexpr size_t kPrefetchBytes = 4096;
 namespace {
 
 enum class Family { None, Block32, SuperBlock, Float };

@@ -72,7 +72,7 @@ void pin_current_thread(int cpu) {
 
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads, bool pin) : n_threads_(std::max(1, n_threads)) {
+ThreadPool::ThreadPool(int n_threads, bool pin) : n_threads_(std::max(1, n_threads)), split_(n_threads_) {
   if (pin) cpus_ = allowed_cpus();
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
@@ -93,11 +93,8 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_chunks(int index) {
-  for (;;) {
-    const int64_t begin = next_.fetch_add(chunk_);
-    if (begin >= n_) break;
-    (*fn_)(index, begin, std::min(n_, begin + chunk_));
-  }
+  int64_t begin = 0, end = 0;
+  while (split_.take(index, begin, end)) (*fn_)(index, begin, end);
 }
 
 bool ThreadPool::wait_for_job(uint64_t seen) {
@@ -142,12 +139,8 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain,
     fn(0, 0, n);
     return;
   }
-  // A few chunks per thread balance uneven rows without much contention.
-  const int64_t per_thread = (n + n_threads_ - 1) / n_threads_;
   fn_ = &fn;
-  n_ = n;
-  chunk_ = std::max(grain, (per_thread + 3) / 4);
-  next_.store(0, std::memory_order_relaxed);
+  split_.reset(n, n_threads_, grain);
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   {
     // Publishing under the lock pairs with a sleeper's predicate check.
@@ -157,7 +150,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain,
   if (sleepers_.load() > 0) wake_.notify_all();
   run_chunks(0);
   // Every worker takes part in every job, so once none is pending none of
-  // them still reads fn_ or n_ when the next job overwrites them.
+  // them still reads fn_ or split_ when the next job overwrites them.
   wait_for_workers();
   fn_ = nullptr;
 }

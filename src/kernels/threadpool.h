@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/work_split.h"
+
 namespace edgelm {
 
 class ThreadPool {
@@ -40,7 +42,10 @@ class ThreadPool {
   int cpu_of(int index) const { return cpus_.empty() ? -1 : cpus_[index % cpus_.size()]; }
 
   // Calls fn(thread_index, begin, end) on disjoint chunks covering [0, n).
-  // Blocks until every chunk is done. Chunks are at least `grain` items.
+  // Blocks until every chunk is done. Chunks are at least `grain` items
+  // (but for a remainder shorter than that). Each thread gets one contiguous
+  // part, in chunks that shrink towards its end, and then helps the others
+  // from the back of theirs (work_split.h).
   void parallel_for(int64_t n, int64_t grain,
                     const std::function<void(int, int64_t, int64_t)>& fn);
 
@@ -65,9 +70,7 @@ class ThreadPool {
   std::atomic<bool> stop_{false};
   // The job being run.
   const std::function<void(int, int64_t, int64_t)>* fn_ = nullptr;
-  int64_t n_ = 0;
-  int64_t chunk_ = 1;
-  std::atomic<int64_t> next_{0};
+  WorkSplit split_;
 };
 
 }  // namespace edgelm

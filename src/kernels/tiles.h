@@ -52,15 +52,10 @@ inline int32_t load_i32(const void* p) {
   return v;
 }
 
-// Decode streams each weight byte from memory once, so the kernels ask for
-// the bytes `kPrefetchBytes` ahead of the record they work on: without it a
-// thread alternates between waiting for memory and computing, and reaches
-// only about half the bandwidth one core can draw. Groups are contiguous, so
-// running past a group's end prefetches the next one (and past the matrix,
-// a few lines that are never used; prefetches never fault).
-// 4 KiB measured best on this project's Zen 5 machine (LM-head-sized
-// matrices, 1 and 2 threads: 2-8 KiB all within noise, 0 clearly worse).
-constexpr size_t kPrefetchBytes = 4096;
+// Asks for the record kPrefetchBytes ahead (pack_layout.h). Groups are
+// contiguous, so running past a group's end prefetches the next one (and past
+// the matrix, a few lines that are never used; prefetches never fault).
+using pack_layout::kPrefetchBytes;
 
 inline void prefetch_record(const uint8_t* rec, size_t bytes) {
   for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(rec + kPrefetchBytes + off, 0, 3);
