@@ -98,8 +98,6 @@ void pack_row(const MatrixView& w, const Record& L, int64_t records, int64_t row
 
 }  // namespace
 
-void Unmapper::operator()(uint8_t* p) const { unmap_huge_pages(p, bytes); }
-
 bool packable(GgmlType type) { return pack_layout::family_of(type) != Family::None; }
 
 std::unique_ptr<PackedMatrix> pack_matrix(const MatrixView& w, int group_rows, ThreadPool& pool) {
@@ -121,8 +119,7 @@ std::unique_ptr<PackedMatrix> pack_matrix(const MatrixView& w, int group_rows, T
   p->records = w.cols / L.elems;
   p->group_bytes = (static_cast<size_t>(p->records) * L.bytes + 63) / 64 * 64;
   // Streamed once per token from memory: on huge pages (huge_pages.h).
-  p->data = std::unique_ptr<uint8_t[], Unmapper>(static_cast<uint8_t*>(map_huge_pages(p->bytes())),
-                                                 Unmapper{p->bytes()});
+  p->data = map_huge_page_slice(p->bytes());
   if (!p->data) throw Error("pack_matrix: out of memory for " + std::to_string(p->bytes()) + " bytes");
 
   pool.parallel_for(p->groups, 1, [&](int, int64_t begin, int64_t end) {

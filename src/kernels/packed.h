@@ -10,12 +10,6 @@
 
 namespace edgelm::kernels {
 
-// Releases a packed buffer: its own anonymous mapping (see packed.cpp).
-struct Unmapper {
-  size_t bytes = 0;
-  void operator()(uint8_t* p) const;
-};
-
 struct PackedMatrix {
 
   const uint8_t* source = nullptr;   // MatrixView::data it was made from
@@ -26,7 +20,7 @@ struct PackedMatrix {
   int64_t groups = 0;                // ceil(rows / R); the last one zero-padded
   int64_t records = 0;               // per group: blocks per row, or cols for float types
   size_t group_bytes = 0;            // a multiple of 64
-  std::unique_ptr<uint8_t[], Unmapper> data;   // page aligned
+  std::shared_ptr<uint8_t> data;     // 64-byte aligned, on huge pages (map_huge_page_slice)
 
   const uint8_t* group(int64_t g) const { return data.get() + static_cast<size_t>(g) * group_bytes; }
   size_t bytes() const { return static_cast<size_t>(groups) * group_bytes; }
