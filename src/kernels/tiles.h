@@ -227,28 +227,43 @@ inline void summed_sub_block(const uint8_t* rec, int j, const ActSuperBlock* con
   static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
   if constexpr (kType == GgmlType::Q6_K) {
     // Quads mix two 16-element scale groups: int16 pair sums times the
-    // (sc[2j], sc[2j+1]) pairs, straight into the total, then the codes'
-    // +32 removed once per group:
-    // −32·sc times the group's activation sum.
+    // (sc[2j], sc[2j+1]) pairs, then the codes' +32 removed once per group:
+    // −32·sc times the group's activation sum. Summed per sub-block and then
+    // into the total (int32 sums are exact in any order): one chain through
+    // all 40 multiply-adds of a super-block left a decoding thread (one
+    // token) waiting on each one's latency.
     const I scale = V::sb_scale_pairs(rec + L.scales, j);
+    I part[T];
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) part[t] = V::i_zero();
     for_each_quad<V, kType>(rec, j, [&](I u, int c) {
       #pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) total[t] = V::sb_pair_quad(total[t], u, scale, *y[t], c);
+      for (int t = 0; t < T; ++t) part[t] = V::sb_pair_quad(part[t], u, scale, *y[t], c);
     });
     const I bias_scale = V::i16_times_minus32(scale);
     #pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) total[t] = V::i16_pair_dot(total[t], bias_scale, &y[t]->bsum16[2 * j]);
+    for (int t = 0; t < T; ++t) total[t] = V::i_add(total[t], V::i16_pair_dot(part[t], bias_scale, &y[t]->bsum16[2 * j]));
   } else {
-    I isum[T];
+    // One token (decode) sums even and odd quads apart, so that two chains
+    // of multiply-adds overlap; several tokens are independent chains already.
+    constexpr int kChains = T == 1 ? 2 : 1;
+    I isum[T * kChains];
     #pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) isum[t] = V::i_zero();
+    for (int i = 0; i < T * kChains; ++i) isum[i] = V::i_zero();
     for_each_quad<V, kType>(rec, j, [&](I u, int c) {
       #pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) isum[t] = V::sb_dot4(isum[t], u, y[t]->qs + 4 * c);
+      for (int t = 0; t < T; ++t) {
+        I& acc = isum[t * kChains + c % kChains];
+        acc = V::sb_dot4(acc, u, y[t]->qs + 4 * c);
+      }
     });
     const I scale = V::sb_scale32(rec + L.scales, j);
     #pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) total[t] = V::i_add(total[t], V::i_mul(isum[t], scale));
+    for (int t = 0; t < T; ++t) {
+      I sum = isum[t * kChains];
+      if constexpr (kChains == 2) sum = V::i_add(sum, isum[t * kChains + 1]);
+      total[t] = V::i_add(total[t], V::i_mul(sum, scale));
+    }
   }
 }
 
