@@ -91,7 +91,14 @@ struct Avx2 {
     return _mm256_castsi256_ps(_mm256_and_si256(r, _mm256_set1_epi32(static_cast<int>(0xffff0000u))));
   }
 
-  // ---- 32-element blocks: signed codes ----
+  // ---- 32-element blocks ----
+  // Q4_0 keeps its raw nibbles n (the weight is n − 8): maddubs takes them
+  // as unsigned bytes against the signed activations, a pair sum stays within
+  // ±2·15·128 and a block's eight of them within int16, so the block needs
+  // one widening multiply-add and −8·Σa. IQ4_NL and Q8_0 codes are signed
+  // and up to ±128, whose pair sums would saturate: their sign moves onto the
+  // activations and each quad widens on its own. Integer sums either way, so
+  // the result is the same.
   template <GgmlType kType>
   static void b32_decode(const uint8_t* codes, I out[8]) {
     if constexpr (kType == GgmlType::Q8_0) {
@@ -104,20 +111,32 @@ struct Avx2 {
       #pragma GCC unroll 16
       for (int p = 0; p < 4; ++p) {
         const I raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + 32 * p));
-        out[p] = _mm256_shuffle_epi8(table, _mm256_and_si256(raw, low));
-        out[p + 4] = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(raw, 4), low));
+        out[p] = _mm256_and_si256(raw, low);
+        out[p + 4] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+        if constexpr (kType != GgmlType::Q4_0) {
+          out[p] = _mm256_shuffle_epi8(table, out[p]);
+          out[p + 4] = _mm256_shuffle_epi8(table, out[p + 4]);
+        }
       }
     }
   }
+  template <GgmlType kType>
   static I b32_dot(const I codes[8], const ActBlock32& a) {
     const I ones = _mm256_set1_epi16(1);
-    I acc = _mm256_setzero_si256();
-    #pragma GCC unroll 16
-    for (int q = 0; q < 8; ++q) {
-      const I pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(codes[q]), _mm256_sign_epi8(bcast32(a.qs + 4 * q), codes[q]));
-      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, ones));
+    if constexpr (kType == GgmlType::Q4_0) {
+      I pairs = _mm256_setzero_si256();
+      #pragma GCC unroll 16
+      for (int q = 0; q < 8; ++q) pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(codes[q], bcast32(a.qs + 4 * q)));
+      return _mm256_add_epi32(_mm256_madd_epi16(pairs, ones), _mm256_set1_epi32(-8 * a.sum));
+    } else {
+      I acc = _mm256_setzero_si256();
+      #pragma GCC unroll 16
+      for (int q = 0; q < 8; ++q) {
+        const I pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(codes[q]), _mm256_sign_epi8(bcast32(a.qs + 4 * q), codes[q]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, ones));
+      }
+      return acc;
     }
-    return acc;
   }
 
   // ---- super-blocks ----

@@ -111,6 +111,7 @@ struct Avx512 {
       }
     }
   }
+  template <GgmlType>
   static I b32_dot(const I codes[8], const ActBlock32& a) {
     I acc0 = _mm512_set1_epi32(-128 * a.sum), acc1 = _mm512_setzero_si512();
     #pragma GCC unroll 16

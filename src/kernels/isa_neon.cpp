@@ -98,6 +98,7 @@ struct Neon {
       }
     }
   }
+  template <GgmlType>
   static I b32_dot(const I codes[8], const ActBlock32& a) {
     I acc = vdupq_n_s32(0);
 #pragma GCC unroll 16

@@ -14,7 +14,7 @@
 //   kRows, kPass, super_block_pass(type) (rows per group, tokens per kernel pass); f_zero f_set f_load f_store f_add f_sub f_mul f_from_i f_load_f16
 //   i_zero i_add i_hsum store_i8;  f_abs f_max_keep f_hmax f_eq_mask f_any_nan
 //   q8_0_codes q8_k_codes f_round_f16 f_round_bf16      (activation quantizers)
-//   b32_decode<T> b32_dot                               (32-element blocks)
+//   b32_decode<T> b32_dot<T>                            (32-element blocks)
 //   sb_scale<T> sb_decode<hi_bits, shift0, shift1> sb_quad<T> sb_min_pairs (super-blocks)
 //   kSummedSuperBlocks; if true, instead of sb_scale / sb_quad: sb_dot4 sb_scale32 i_mul
 //     sb_scale_pairs sb_pair_quad i16_times_minus32 i16_pair_dot
@@ -93,7 +93,7 @@ void tile_block32(const uint8_t* group, int64_t blocks, const void* const* act, 
     #pragma GCC unroll 16
     for (int t = 0; t < T; ++t) {
       const ActBlock32& y = a[t][b];
-      const auto s = V::f_from_i(V::b32_dot(codes, y));
+      const auto s = V::f_from_i(V::template b32_dot<kType>(codes, y));
       const auto dy = V::f_set(y.d);
       // The reference's grouping: Q4_0 (s·dw)·dy; Q8_0 s·(dw·dy); IQ4_NL
       // (dy·dw)·s, the same value since a product of two floats commutes.
