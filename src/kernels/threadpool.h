@@ -42,10 +42,10 @@ class ThreadPool {
   int cpu_of(int index) const { return cpus_.empty() ? -1 : cpus_[index % cpus_.size()]; }
 
   // Calls fn(thread_index, begin, end) on disjoint chunks covering [0, n).
-  // Blocks until every chunk is done. Chunks are at least `grain` items
-  // (but for a remainder shorter than that). Each thread gets one contiguous
-  // part, in chunks that shrink towards its end, and then helps the others
-  // from the back of theirs (work_split.h).
+  // Blocks until every chunk is done. Chunks start and end on multiples of
+  // `grain` (the last one at n). Each thread gets one contiguous part, in
+  // chunks that shrink towards its end, and then helps the others from the
+  // back of theirs (work_split.h).
   void parallel_for(int64_t n, int64_t grain,
                     const std::function<void(int, int64_t, int64_t)>& fn);
 

@@ -7,8 +7,8 @@
 // memory pipeline. Every new chunk starts a new stream that the prefetchers
 // must pick up again, and whichever thread finishes first idles while the
 // other's last chunk runs at single-thread bandwidth. Here each thread's own
-// work stays one ascending stream, and the pieces shrink by halves (never
-// below `grain`), so the threads finish within about one grain of each other.
+// work stays one ascending stream, and the pieces shrink by halves down to
+// one grain, so the threads finish within about one grain of each other.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -20,8 +20,10 @@ class WorkSplit {
  public:
   explicit WorkSplit(int max_parts);
 
-  // Splits [0, n) into up to `parts` contiguous parts of at least `grain`
-  // items. Not thread-safe: call while no thread is taking work.
+  // Splits [0, n) into up to `parts` contiguous parts of whole grains.
+  // Every range handed out starts at a multiple of `grain` and ends at one
+  // (or at n), whichever thread takes it. Not thread-safe: call while no
+  // thread is taking work.
   void reset(int64_t n, int parts, int64_t grain);
 
   // The next range for thread `self`: the front of its own part, else the
@@ -42,8 +44,7 @@ class WorkSplit {
   int max_parts_;
   int count_ = 0;
   int64_t n_ = 0;
-  int64_t unit_ = 1;    // items per unit: ranges over 2^31 items move in units
-  int64_t grain_ = 1;   // in units
+  int64_t unit_ = 1;    // items per unit: the grain (or a multiple, past 2^31 grains)
 };
 
 }  // namespace edgelm

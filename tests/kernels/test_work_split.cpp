@@ -1,5 +1,5 @@
 // WorkSplit, taken from one thread so the order is deterministic: each part
-// is worked through from its front in halving pieces of at least a grain,
+// is worked through from its front in halving pieces of whole grains,
 // other threads' leftovers are taken from the back, and every index is
 // handed out exactly once, also for ranges too long for 32-bit indices.
 #include <algorithm>
@@ -25,11 +25,11 @@ std::vector<Range> take_all(WorkSplit& split, int self) {
 
 TEST(WorkSplit, OwnPartComesFromTheFrontInHalvingPieces) {
   WorkSplit split(2);
-  split.reset(100, 2, 3);
+  split.reset(100, 2, 1);
   ASSERT_EQ(split.parts(), 2);
-  // Thread 0 owns [0, 50): 25, 12, 6, 3, then the last 4 (< 2 grains) at once.
+  // Thread 0 owns [0, 50): halves of what is left, down to one item.
   int64_t b = 0, e = 0;
-  const std::vector<Range> expected = {{0, 25}, {25, 37}, {37, 43}, {43, 46}, {46, 50}};
+  const std::vector<Range> expected = {{0, 25}, {25, 37}, {37, 43}, {43, 46}, {46, 48}, {48, 49}, {49, 50}};
   for (const Range& r : expected) {
     ASSERT_TRUE(split.take(0, b, e));
     EXPECT_EQ(Range(b, e), r);
@@ -39,6 +39,19 @@ TEST(WorkSplit, OwnPartComesFromTheFrontInHalvingPieces) {
   EXPECT_EQ(Range(b, e), Range(75, 100));
   ASSERT_TRUE(split.take(1, b, e));   // the owner continues from its front
   EXPECT_EQ(Range(b, e), Range(50, 62));
+}
+
+TEST(WorkSplit, RangesAreWholeGrains) {
+  WorkSplit split(2);
+  split.reset(100, 2, 16);   // 7 grains, the last one short
+  const std::vector<Range> expected = {{0, 16}, {16, 32}, {32, 48}};   // part 0: grains 0-2
+  int64_t b = 0, e = 0;
+  for (const Range& r : expected) {
+    ASSERT_TRUE(split.take(0, b, e));
+    EXPECT_EQ(Range(b, e), r);
+  }
+  ASSERT_TRUE(split.take(0, b, e));   // half of part 1's grains 3-6, from the back
+  EXPECT_EQ(Range(b, e), Range(80, 100));
 }
 
 TEST(WorkSplit, EveryIndexOnceWhateverTheOrder) {
@@ -52,7 +65,8 @@ TEST(WorkSplit, EveryIndexOnceWhateverTheOrder) {
         int64_t b = 0, e = 0;
         for (int turn = 0; split.take(turn % (parts + 1), b, e); ++turn) {
           ASSERT_LT(b, e);
-          EXPECT_GE(e - b, std::min(grain, n)) << b << ".." << e;
+          EXPECT_EQ(b % grain, 0) << b << ".." << e;
+          EXPECT_TRUE(e % grain == 0 || e == n) << b << ".." << e;
           for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
         }
         for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)], 1) << "n " << n << " item " << i;
@@ -63,8 +77,8 @@ TEST(WorkSplit, EveryIndexOnceWhateverTheOrder) {
 
 TEST(WorkSplit, FewItemsMakeFewerParts) {
   WorkSplit split(8);
-  split.reset(10, 8, 4);   // two grains' worth: two parts
-  EXPECT_EQ(split.parts(), 2);
+  split.reset(10, 8, 4);   // three grains (the last one short): three parts
+  EXPECT_EQ(split.parts(), 3);
   split.reset(3, 8, 4);
   EXPECT_EQ(split.parts(), 1);
   EXPECT_EQ(take_all(split, 5), std::vector<Range>{Range(0, 3)});   // a thread without a part still gets it
