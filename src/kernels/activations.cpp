@@ -22,15 +22,21 @@ void finish_superblock(const int8_t* qs, float d, const int16_t* bsums16, bool q
   }
 }
 
+void finish_block32(ActBlock32* a) {
+  a->sum = 0;
+  for (int q = 0; q < 8; ++q) {
+    a->quad_sum[q] = a->qs[4 * q] + a->qs[4 * q + 1] + a->qs[4 * q + 2] + a->qs[4 * q + 3];
+    a->sum += a->quad_sum[q];
+  }
+}
+
 void act_q8_0_ref(const float* x, ActBlock32* out, int64_t blocks) {
   for (int64_t b = 0; b < blocks; ++b) {
     BlockQ8_0 q;
-    quantize_row(GgmlType::Q8_0, x + 32 * b, &q, 32);
+    quantize_activation_row(GgmlType::Q8_0, x + 32 * b, &q, 32);
     std::memcpy(out[b].qs, q.qs, 32);
     out[b].d = fp16_to_fp32(q.d);
-    int32_t sum = 0;
-    for (int8_t v : q.qs) sum += v;
-    out[b].sum = sum;
+    finish_block32(&out[b]);
   }
 }
 

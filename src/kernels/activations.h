@@ -3,8 +3,8 @@
 // (tensor/types.h vec_dot_type), plus the per-block sums the SIMD kernels use
 // to correct their unsigned-times-signed integer products.
 //
-// The integer values and scales are exactly quantize_row()'s (Q8_0, Q8_K,
-// F16, BF16); only the storage differs.
+// The integer values and scales are exactly quantize_activation_row()'s (Q8_0,
+// Q8_K, F16, BF16); only the storage differs.
 #pragma once
 #include <cstdint>
 
@@ -14,8 +14,12 @@ namespace edgelm::kernels {
 struct ActBlock32 {
   int8_t qs[32];
   float d;
-  int32_t sum;   // Σ qs
+  int32_t sum;           // Σ qs
+  int32_t quad_sum[8];   // Σ qs[4q..4q+3]: Q8_0's per-quad corrections
 };
+
+// Fills sum and quad_sum from qs (shared by the reference and SIMD quantizers).
+void finish_block32(ActBlock32* a);
 
 // A Q8_K super-block with qs in the packed quad order of pack_layout.h
 // (bytes 4c..4c+3 = elements 32j + l + 8i of quad c = 8j + l).
@@ -27,7 +31,7 @@ struct ActSuperBlock {
   int16_t q6_corr[64][2];     // Q6_K only: −32·(a_i0 + a_i1), −32·(a_i2 + a_i3) of quad c
 };
 
-// Scalar reference preparation, via quantize_row (any CPU; the tests compare
+// Scalar reference preparation, via quantize_activation_row (any CPU; the tests compare
 // the SIMD versions against these byte for byte).
 void act_q8_0_ref(const float* x, ActBlock32* out, int64_t blocks);
 void act_q8_k_ref(const float* x, ActSuperBlock* out, int64_t blocks, bool q6_corr);

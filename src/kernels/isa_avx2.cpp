@@ -15,6 +15,7 @@ namespace {
 
 struct Avx2 {
   static constexpr int kPass = 4;            // tokens per pass (16 vector registers)
+  static constexpr int kQ8LanePass = 1;       // Q8_0 tokens per pass (8 float lanes each)
   static constexpr int super_block_pass(GgmlType) { return 1; }
   static constexpr bool kSummedSuperBlocks = false;   // K-quants lane-exact
   static constexpr bool kHalfSumsInFloat = false;     // F16/BF16 summed in double
@@ -33,6 +34,7 @@ struct Avx2 {
   static F f_add(F a, F b) { return _mm256_add_ps(a, b); }
   static F f_sub(F a, F b) { return _mm256_sub_ps(a, b); }
   static F f_mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F f_fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
   static F f_from_i(I v) { return _mm256_cvtepi32_ps(v); }
   static F f_load_f16(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
   static I i_zero() { return _mm256_setzero_si256(); }
@@ -65,14 +67,10 @@ struct Avx2 {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packs_epi16(w, w));
   }
 
-  // roundf (half away from zero), then C's conversion clamped to [-128, 127]
-  // with NaN -> -128, as the reference's trunc_clamped(roundf(v)).
+  // Nearest, ties to even, then C's conversion clamped to [-128, 127] with
+  // NaN -> -128, as the reference's trunc_clamped(nearbyint(v)).
   static I q8_0_codes(F v) {
-    const F t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const F away = _mm256_cmp_ps(f_abs(_mm256_sub_ps(v, t)), _mm256_set1_ps(0.5f), _CMP_GE_OQ);
-    const F sign = _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MIN)));
-    const F step = _mm256_and_ps(away, _mm256_or_ps(_mm256_set1_ps(1.0f), sign));
-    const F r = _mm256_add_ps(t, step);
+    const F r = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const F clamped = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-128.0f)), _mm256_set1_ps(127.0f));
     return _mm256_cvttps_epi32(clamped);
   }
@@ -137,6 +135,11 @@ struct Avx2 {
       }
       return acc;
     }
+  }
+  // Each row's exact sum over quad q (elements 4q..4q+3) of a Q8_0 block.
+  static I b32_quad_dot(const I codes[8], const ActBlock32& a, int q) {
+    const I pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(codes[q]), _mm256_sign_epi8(bcast32(a.qs + 4 * q), codes[q]));
+    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
   }
 
   // ---- super-blocks ----

@@ -26,6 +26,7 @@ namespace {
 
 struct Avx512 {
   static constexpr int kPass = 8;            // tokens per pass (32 vector registers)
+  static constexpr int kQ8LanePass = 2;       // Q8_0 tokens per pass (8 float lanes each)
   // K-quants run summed per row (tiles.h), whose registers hold 8 tokens as
   // the 32-element blocks' do.
   static constexpr int super_block_pass(GgmlType) { return kPass; }
@@ -63,14 +64,10 @@ struct Avx512 {
   static bool f_any_nan(F v) { return _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q) != 0; }
   static void store_i8(int8_t* p, I v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtepi32_epi8(v)); }
 
-  // roundf (half away from zero), then C's conversion clamped to [-128, 127]
-  // with NaN -> -128, as the reference's trunc_clamped(roundf(v)).
+  // Nearest, ties to even, then C's conversion clamped to [-128, 127] with
+  // NaN -> -128, as the reference's trunc_clamped(nearbyint(v)).
   static I q8_0_codes(F v) {
-    const F t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const __mmask16 away = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(v, t)), _mm512_set1_ps(0.5f), _CMP_GE_OQ);
-    const I sign = _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN));
-    const F one = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(_mm512_set1_ps(1.0f)), sign));
-    const F r = _mm512_mask_add_ps(t, away, t, one);
+    const F r = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const F clamped = _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(-128.0f)), _mm512_set1_ps(127.0f));
     return _mm512_cvttps_epi32(clamped);
   }
@@ -120,6 +117,10 @@ struct Avx512 {
       acc1 = _mm512_dpbusd_epi32(acc1, codes[q + 1], bcast32(a.qs + 4 * q + 4));
     }
     return _mm512_add_epi32(acc0, acc1);
+  }
+  // Each row's exact sum over quad q (elements 4q..4q+3) of a Q8_0 block.
+  static I b32_quad_dot(const I codes[8], const ActBlock32& a, int q) {
+    return _mm512_dpbusd_epi32(_mm512_set1_epi32(-128 * a.quad_sum[q]), codes[q], bcast32(a.qs + 4 * q));
   }
 
   // ---- super-blocks (summed per row: tiles.h) ----

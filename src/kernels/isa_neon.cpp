@@ -17,6 +17,7 @@ namespace {
 
 struct Neon {
   static constexpr int kPass = 8;            // tokens per pass (32 vector registers)
+  static constexpr int kQ8LanePass = 2;       // Q8_0 tokens per pass (8 float lanes each)
   static constexpr int super_block_pass(GgmlType) { return 2; }
   static constexpr bool kSummedSuperBlocks = false;   // K-quants lane-exact
   static constexpr bool kHalfSumsInFloat = false;     // F16/BF16 summed in double
@@ -35,6 +36,7 @@ struct Neon {
   static F f_add(F a, F b) { return vaddq_f32(a, b); }
   static F f_sub(F a, F b) { return vsubq_f32(a, b); }
   static F f_mul(F a, F b) { return vmulq_f32(a, b); }
+  static F f_fma(F a, F b, F c) { return vfmaq_f32(c, a, b); }
   static F f_from_i(I v) { return vcvtq_f32_s32(v); }
   static F f_load_f16(const uint8_t* p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(reinterpret_cast<const uint16_t*>(p)))); }
   static I i_zero() { return vdupq_n_s32(0); }
@@ -60,10 +62,7 @@ struct Neon {
   }
   // roundf (half away from zero), clamped to [-128, 127] with NaN -> -128.
   static I q8_0_codes(F v) {
-    const F t = vrndq_f32(v);   // toward zero
-    const uint32x4_t away = vcgeq_f32(vabsq_f32(vsubq_f32(v, t)), vdupq_n_f32(0.5f));
-    const F one = vbslq_f32(vdupq_n_u32(0x80000000u), v, vdupq_n_f32(1.0f));   // copysign(1, v)
-    const F r = vaddq_f32(t, vreinterpretq_f32_u32(vandq_u32(away, vreinterpretq_u32_f32(one))));
+    const F r = vrndnq_f32(v);
     const F clamped = vminq_f32(vmaxnmq_f32(r, vdupq_n_f32(-128.0f)), vdupq_n_f32(127.0f));
     return vcvtq_s32_f32(clamped);
   }
@@ -104,6 +103,10 @@ struct Neon {
 #pragma GCC unroll 16
     for (int q = 0; q < 8; ++q) acc = vdotq_s32(acc, bytes(codes[q]), bytes(bcast32(a.qs + 4 * q)));
     return acc;
+  }
+  // Each row's exact sum over quad q (elements 4q..4q+3) of a Q8_0 block.
+  static I b32_quad_dot(const I codes[8], const ActBlock32& a, int q) {
+    return vdotq_s32(vdupq_n_s32(0), bytes(codes[q]), bytes(bcast32(a.qs + 4 * q)));
   }
 
   // ---- super-blocks ----

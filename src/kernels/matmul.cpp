@@ -103,7 +103,7 @@ void matmul_reference(const MatrixView& w, const float* x, int64_t ldx, int n_to
   const int64_t k = w.cols;
   const size_t act_stride = row_bytes(act_type, k);
   if (scratch.act.size() < act_stride * n_tokens) scratch.act.resize(act_stride * n_tokens);
-  for (int t = 0; t < n_tokens; ++t) quantize_row(act_type, x + t * ldx, scratch.act.data() + t * act_stride, k);
+  for (int t = 0; t < n_tokens; ++t) quantize_activation_row(act_type, x + t * ldx, scratch.act.data() + t * act_stride, k);
   const uint8_t* act = scratch.act.data();
   pool.parallel_for(w.rows, 16, [&](int, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r)

@@ -74,6 +74,39 @@ constexpr NibbleTable nibble_values(GgmlType type, int offset) {
 
 // ---- 32-element blocks: Q4_0, Q8_0, IQ4_NL ---------------------------------
 
+// Q8_0 × Q8_0 in the reference's x86 order (vec_dot_ref.cpp dot_q8_0): per row
+// and token eight float lanes, lane q taking quad q's exact integer sum of
+// each block with one fused multiply-add by dw·dy, added up at the end.
+template <class V, int T>
+void tile_q8_0_lanes(const uint8_t* group, int64_t blocks, const void* const* act, float* out) {
+  using F = typename V::F;
+  static constexpr pack_layout::Record L = pack_layout::record_of(GgmlType::Q8_0, V::kRows);
+  const ActBlock32* a[T];
+  F lane[T][8];
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) {
+    a[t] = static_cast<const ActBlock32*>(act[t]);
+    #pragma GCC unroll 16
+    for (int q = 0; q < 8; ++q) lane[t][q] = V::f_zero();
+  }
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* rec = group + b * L.bytes;
+    prefetch_record(rec, L.bytes);
+    typename V::I codes[8];
+    V::template b32_decode<GgmlType::Q8_0>(rec, codes);
+    const F dw = V::f_load_f16(rec + L.d);
+    #pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      const ActBlock32& y = a[t][b];
+      const F d = V::f_mul(dw, V::f_set(y.d));
+      #pragma GCC unroll 16
+      for (int q = 0; q < 8; ++q) lane[t][q] = V::f_fma(d, V::f_from_i(V::b32_quad_dot(codes, y, q)), lane[t][q]);
+    }
+  }
+  #pragma GCC unroll 16
+  for (int t = 0; t < T; ++t) V::f_store(out + t * V::kRows, q8_0_lane_total(lane[t], [](F x, F y) { return V::f_add(x, y); }));
+}
+
 template <class V, GgmlType kType, int T>
 void tile_block32(const uint8_t* group, int64_t blocks, const void* const* act, float* out) {
   static constexpr pack_layout::Record L = pack_layout::record_of(kType, V::kRows);
@@ -95,8 +128,7 @@ void tile_block32(const uint8_t* group, int64_t blocks, const void* const* act, 
       const ActBlock32& y = a[t][b];
       const auto s = V::f_from_i(V::template b32_dot<kType>(codes, y));
       const auto dy = V::f_set(y.d);
-      // The reference's grouping: Q4_0 (s·dw)·dy; Q8_0 s·(dw·dy); IQ4_NL
-      // (dy·dw)·s, the same value since a product of two floats commutes.
+      // The reference's grouping: Q4_0 (s·dw)·dy; IQ4_NL (dy·dw)·s.
       const auto term = kType == GgmlType::Q4_0 ? V::f_mul(V::f_mul(s, dw), dy) : V::f_mul(s, V::f_mul(dw, dy));
       acc[t] = V::f_add(acc[t], term);
     }
@@ -360,18 +392,21 @@ void tile_float(const uint8_t* group, int64_t cols, const void* const* act, floa
 template <class V, GgmlType kType, int T>
 void tile_n(const uint8_t* group, int64_t records, const void* const* act, float* out) {
   constexpr pack_layout::Family kFamily = pack_layout::family_of(kType);
-  if constexpr (kFamily == pack_layout::Family::Block32) tile_block32<V, kType, T>(group, records, act, out);
+  if constexpr (kType == GgmlType::Q8_0) tile_q8_0_lanes<V, T>(group, records, act, out);
+  else if constexpr (kFamily == pack_layout::Family::Block32) tile_block32<V, kType, T>(group, records, act, out);
   else if constexpr (summed_super_blocks<V, kType>) tile_superblock_summed<V, kType, T>(group, records, act, out);
   else if constexpr (kFamily == pack_layout::Family::SuperBlock) tile_superblock<V, kType, T>(group, records, act, out);
   else tile_float<V, kType, T>(group, records, act, out);
 }
 
 // Tokens per micro-kernel pass: as many as V's registers hold without
-// spilling for 32-element blocks; for super-blocks (2 integer lane sums and
-// 8 float lanes per token, plus the 8 sub-block scales) what measured best.
+// spilling for 32-element blocks (Q8_0: 8 float lanes per token); for
+// super-blocks (2 integer lane sums and 8 float lanes per token, plus the 8
+// sub-block scales) what measured best.
 template <class V, GgmlType kType>
-constexpr int kPassTokens =
-    pack_layout::family_of(kType) == pack_layout::Family::SuperBlock ? V::super_block_pass(kType) : V::kPass;
+constexpr int kPassTokens = kType == GgmlType::Q8_0 ? V::kQ8LanePass
+                            : pack_layout::family_of(kType) == pack_layout::Family::SuperBlock ? V::super_block_pass(kType)
+                                                                                                : V::kPass;
 
 template <class V, GgmlType kType, int... Ns>
 void tile_pass(int n, const uint8_t* group, int64_t records, const void* const* act, float* out,
@@ -417,9 +452,10 @@ bool bit_exact(GgmlType type) {
   }
 }
 
-// ---- Activation quantizers, bit-identical to quantize_row ------------------
+// ---- Activation quantizers, bit-identical to quantize_activation_row -------
 
-// Q8_0: d = amax/127, q = roundf(x·(1/d)) clamped to int8.
+// Q8_0 as ggml's x86 builds quantize a matmul input: d = amax/127,
+// q = x·(127/amax) rounded half to even, clamped to int8.
 template <class V>
 void act_q8_0(const float* x, ActBlock32* out, int64_t blocks) {
   constexpr int kVecs = 32 / V::kRows;
@@ -432,17 +468,12 @@ void act_q8_0(const float* x, ActBlock32* out, int64_t blocks) {
       v[i] = V::f_load(xb + i * V::kRows);
       amax = V::f_max_keep(amax, V::f_abs(v[i]));
     }
-    const float d = V::f_hmax(amax) / 127;
-    const float inv = d != 0.0f ? 1.0f / d : 0.0f;
-    auto sum = V::i_zero();
+    const float am = V::f_hmax(amax);
+    const float inv = am != 0.0f ? 127.0f / am : 0.0f;
     #pragma GCC unroll 16
-    for (int i = 0; i < kVecs; ++i) {
-      const auto q = V::q8_0_codes(V::f_mul(v[i], V::f_set(inv)));
-      V::store_i8(out[b].qs + i * V::kRows, q);
-      sum = V::i_add(sum, q);
-    }
-    out[b].d = fp16_to_fp32(fp32_to_fp16(d));
-    out[b].sum = V::i_hsum(sum);
+    for (int i = 0; i < kVecs; ++i) V::store_i8(out[b].qs + i * V::kRows, V::q8_0_codes(V::f_mul(v[i], V::f_set(inv))));
+    out[b].d = fp16_to_fp32(fp32_to_fp16(am / 127));
+    finish_block32(&out[b]);
   }
 }
 

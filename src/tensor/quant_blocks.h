@@ -63,6 +63,17 @@ inline void store_block(void* row, int64_t i, const Block& b) {
 }
 
 // The 16 levels of IQ4_NL / IQ4_XS.
+// How ggml's x86 Q8_0 × Q8_0 dot adds its eight float lanes (lane l holds the
+// elements 4l..4l+3 of every block): ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)).
+// Written once for a float and for a SIMD vector of per-row lanes.
+template <typename T, typename Add>
+inline T q8_0_lane_total(const T lane[8], Add add) {
+  return add(add(add(lane[0], lane[4]), add(lane[2], lane[6])), add(add(lane[1], lane[5]), add(lane[3], lane[7])));
+}
+inline float q8_0_lane_total(const float lane[8]) {
+  return q8_0_lane_total(lane, [](float a, float b) { return a + b; });
+}
+
 inline constexpr int8_t kIQ4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
                                           1,    13,   25,  38,  53,  69,  89,  113};
 // E2M1 values doubled, so they are integers; paired with e8m0_half() below.

@@ -55,6 +55,16 @@ float quantize_32_to_i8(const float* x, int8_t* qs) {
 
 void quantize_block_q8_0(const float* x, BlockQ8_0* y) { y->d = fp32_to_fp16(quantize_32_to_i8(x, y->qs)); }
 
+// A matmul input as ggml's x86 builds quantize it (quantize_row_q8_0, not the
+// _ref encoder above): the same d = amax/127, but codes x·(127/amax) rounded
+// half to even. The two differ by an ulp of the multiplier and at ties.
+void quantize_act_block_q8_0(const float* x, BlockQ8_0* y) {
+  const float amax = abs_max(x, kQK);
+  const float inv = amax != 0.0f ? 127.0f / amax : 0.0f;
+  for (int j = 0; j < kQK; ++j) y->qs[j] = static_cast<int8_t>(trunc_clamped(std::nearbyint(x[j] * inv), -128, 127));
+  y->d = fp32_to_fp16(amax / 127);
+}
+
 void quantize_block_q8_1(const float* x, BlockQ8_1* y) {
   const float d = quantize_32_to_i8(x, y->qs);
   int sum = 0;
@@ -182,6 +192,17 @@ void store_u16_row(void* dst, int64_t n, const float* x, uint16_t (*convert)(flo
 }
 
 }  // namespace
+
+void quantize_activation_row(GgmlType type, const float* src, void* dst, int64_t n) {
+  if (type != GgmlType::Q8_0) {
+    if (!quantize_row(type, src, dst, n))
+      throw Error(std::string("quantize_activation_row: no encoder for ") + type_traits(type).name);
+    return;
+  }
+  if (n < 0 || n % kQK != 0)
+    throw Error("quantize_activation_row: Q8_0 row of " + std::to_string(n) + " elements is not a whole number of blocks");
+  quant_detail::encode_row<BlockQ8_0, kQK>(src, dst, n / kQK, quantize_act_block_q8_0);
+}
 
 bool quantize_row(GgmlType type, const float* src, void* dst, int64_t n) {
   const TypeTraits& t = type_traits(type);

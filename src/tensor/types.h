@@ -52,6 +52,12 @@ void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n);
 // when n is not a whole number of blocks.
 bool quantize_row(GgmlType type, const float* src, void* dst, int64_t n);
 
+// Converts a matmul input row to vec_dot_type(weight) as ggml's x86 builds do
+// at run time: Q8_0 by their SIMD quantize_row_q8_0 (x·127/amax, ties to
+// even; see quantize.cpp), every other type by quantize_row. Throws
+// edgelm::Error for a partial block or a type without an encoder.
+void quantize_activation_row(GgmlType type, const float* src, void* dst, int64_t n);
+
 // The type the activation row is converted to before an integer/half dot
 // product with a weight row of `weight` type (ggml's vec_dot_type):
 // F32->F32, F16->F16, BF16->BF16, Q4_0/Q5_0/Q8_0/IQ4_NL/MXFP4->Q8_0,
@@ -60,8 +66,9 @@ GgmlType vec_dot_type(GgmlType weight);
 
 // Scalar reference dot product of one weight row with one activation row
 // already converted to vec_dot_type(weight_type); n elements. Bit-identical to
-// ggml's portable C path: exact integer sums per block/sub-block, then the
-// float scale updates in ggml's order (see vec_dot_ref.cpp); F32/F16/BF16
+// ggml's portable C path (Q8_0: its x86 SIMD path): exact integer sums per
+// block/sub-block, then the float scale updates in ggml's order (see
+// vec_dot_ref.cpp); F32/F16/BF16
 // products are formed in f32 and summed in double.
 float vec_dot_ref(GgmlType weight_type, const void* weight_row,
                   const void* act_row, int64_t n);

@@ -4,7 +4,8 @@
 // These reproduce ggml's portable C path (ggml-cpu/quants.c *_generic and the
 // scalar branch of vec.cpp), including the float evaluation order:
 //  * 32-element formats: an exact integer sum per block, then one float update
-//    per block, e.g. Q4_0: sumf += (sumi·d_w)·d_a; Q8_0: sumf += sumi·(d_w·d_a).
+//    per block, e.g. Q4_0: sumf += (sumi·d_w)·d_a. Q8_0 × Q8_0 alone follows
+//    ggml's x86 SIMD order (dot_q8_0 below): the golden files were made there.
 //  * K-quants: integer sums per sub-block scaled by the 6/8-bit sub-block
 //    scales, spread over 8 integer lanes (element e → lane e mod 8); each
 //    super-block adds d·lane to 8 float partial sums, and the min term
@@ -14,6 +15,7 @@
 //    total rounded to f32 once.
 // SIMD builds of ggml group the same integer sums differently, so agreement with
 // them is to float rounding, not bit-exact.
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -104,15 +106,24 @@ float dot_q5_1(const void* w, const void* act, int64_t blocks) {
   return sumf;
 }
 
+// Q8_0 × Q8_0 in the order of ggml's x86 builds (AVX2 and AVX-512 alike, which
+// agree bit for bit), the reference this project matches: eight float lanes,
+// lane l collecting the exact integer sum of elements 4l..4l+3 of each block
+// with one fused multiply-add by fp16(x.d)·fp16(y.d), then the lanes added as
+// ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)).
 float dot_q8_0(const void* w, const void* act, int64_t blocks) {
-  float sumf = 0;
+  float lane[8] = {};
   for (int64_t i = 0; i < blocks; ++i) {
     const auto x = load_block<BlockQ8_0>(w, i);
     const auto y = load_block<BlockQ8_0>(act, i);
-    const int sumi = block_sum(y.qs, [&](int k) { return static_cast<int>(x.qs[k]); });
-    sumf += sumi * (fp16_to_fp32(x.d) * fp16_to_fp32(y.d));
+    const float d = fp16_to_fp32(x.d) * fp16_to_fp32(y.d);
+    for (int l = 0; l < 8; ++l) {
+      int quad = 0;
+      for (int k = 4 * l; k < 4 * l + 4; ++k) quad += x.qs[k] * y.qs[k];
+      lane[l] = std::fma(d, static_cast<float>(quad), lane[l]);
+    }
   }
-  return sumf;
+  return q8_0_lane_total(lane);
 }
 
 float dot_iq4_nl(const void* w, const void* act, int64_t blocks) {

@@ -1,4 +1,4 @@
-// The SIMD activation quantizers must produce exactly quantize_row()'s bytes.
+// The SIMD activation quantizers must produce exactly quantize_activation_row()'s bytes.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -74,13 +74,13 @@ Weights make_weights(GgmlType type, int64_t cols, int64_t rows, uint64_t seed, b
   return w;
 }
 
-// The reference: quantize_row to the dot type, then vec_dot_ref per output.
+// The reference: quantize_activation_row to the dot type, then vec_dot_ref per output.
 std::vector<float> reference(const MatrixView& w, const std::vector<float>& x, int n_tokens) {
   const GgmlType act_type = vec_dot_type(w.type);
   std::vector<uint8_t> act(row_bytes(act_type, w.cols));
   std::vector<float> y(static_cast<size_t>(n_tokens) * w.rows);
   for (int t = 0; t < n_tokens; ++t) {
-    quantize_row(act_type, x.data() + t * w.cols, act.data(), w.cols);
+    quantize_activation_row(act_type, x.data() + t * w.cols, act.data(), w.cols);
     for (int64_t r = 0; r < w.rows; ++r) y[t * w.rows + r] = vec_dot_ref(w.type, w.row(r), act.data(), w.cols);
   }
   return y;

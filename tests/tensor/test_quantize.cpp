@@ -230,3 +230,51 @@ TEST(Quantize, PartialBlockThrows) {
 
 }  // namespace
 }  // namespace edgelm
+
+namespace edgelm {
+namespace {
+
+// A matmul input is quantized as ggml's x86 builds do at run time (checked
+// byte for byte against ggml's quantize_row_q8_0 on 200 rows when written):
+// ties go to even, while the weight encoder (llama-quantize's) rounds them away
+// from zero. amax = 127 makes the multiplier exactly 1, so x itself is the tie.
+TEST(QuantizeActivation, Q8_0RoundsTiesToEvenUnlikeTheWeightEncoder) {
+  std::vector<float> x(32, 0.0f);
+  x[0] = 127.0f;
+  x[1] = 2.5f;
+  x[2] = -2.5f;
+  x[3] = 3.5f;
+  x[4] = 0.5f;
+  BlockQ8_0 act{}, weight{};
+  quantize_activation_row(GgmlType::Q8_0, x.data(), &act, 32);
+  ASSERT_TRUE(quantize_row(GgmlType::Q8_0, x.data(), &weight, 32));
+  EXPECT_EQ(act.d, weight.d);
+  const int want_act[] = {127, 2, -2, 4, 0}, want_weight[] = {127, 3, -3, 4, 1};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(act.qs[i], want_act[i]) << i;
+    EXPECT_EQ(weight.qs[i], want_weight[i]) << i;
+  }
+}
+
+// The multiplier is 127/amax, not the weight encoder's 1/(amax/127): for
+// amax = 3.8 the two differ in the last bit.
+TEST(QuantizeActivation, Q8_0MultiplierIs127OverAmax) {
+  const float amax = 3.8f;
+  const float inv_x86 = 127.0f / amax, inv_ref = 1.0f / (amax / 127.0f);
+  ASSERT_NE(inv_x86, inv_ref);
+  std::vector<float> x(32, 0.0f);
+  x[0] = amax;
+  for (int i = 1; i < 32; ++i) x[i] = amax * (static_cast<float>(i) + 0.37f) / 40.0f;
+  BlockQ8_0 act{};
+  quantize_activation_row(GgmlType::Q8_0, x.data(), &act, 32);
+  for (int i = 0; i < 32; ++i) EXPECT_EQ(act.qs[i], static_cast<int8_t>(std::nearbyint(x[i] * inv_x86))) << i;
+}
+
+TEST(QuantizeActivation, RejectsPartialBlocks) {
+  std::vector<float> x(33, 1.0f);
+  std::vector<uint8_t> out(64);
+  EXPECT_THROW(quantize_activation_row(GgmlType::Q8_0, x.data(), out.data(), 33), Error);
+}
+
+}  // namespace
+}  // namespace edgelm
