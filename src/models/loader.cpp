@@ -1,28 +1,119 @@
 #include "models/loader.h"
 
+#include <cmath>
+#include <cstdio>
+#include <string_view>
+
 #include "edgelm/error.h"
 
 namespace edgelm::models {
 
+namespace {
+
+// Every numeric hyperparameter a loader reads, with the range it may take:
+// far above any published model, so that hostile metadata becomes an error
+// naming the key before any arithmetic uses it (a zero head count divides,
+// a huge one overflows a product or allocates without bound, a NaN rope base
+// gives NaN logits).
+struct IntLimit {
+  std::string_view suffix;
+  int64_t lo, hi;
+};
+constexpr IntLimit kIntLimits[] = {
+    {"embedding_length", 1, 1 << 16},
+    {"block_count", 1, 1024},
+    {"context_length", 1, int64_t{1} << 24},
+    {"attention.head_count", 1, 1024},
+    {"attention.head_count_kv", 1, 1024},
+    {"attention.key_length", 1, 4096},
+    {"attention.value_length", 1, 4096},
+    {"attention.key_length_swa", 1, 4096},
+    {"attention.value_length_swa", 1, 4096},
+    {"feed_forward_length", 1, 1 << 20},
+    {"rope.dimension_count", 2, 4096},
+    {"rope.dimension_count_swa", 2, 4096},
+    {"attention.sliding_window", 0, int64_t{1} << 24},
+    {"attention.sliding_window_pattern", 1, 1024},
+    {"attention.shared_kv_layers", 0, 1024},
+    {"full_attention_interval", 1, 1024},
+    {"nextn_predict_layers", 0, 64},
+    {"embedding_length_per_layer_input", 1, 1 << 16},
+    {"ssm.conv_kernel", 1, 64},
+    {"ssm.state_size", 1, 4096},
+    {"ssm.group_count", 1, 1024},
+    {"ssm.time_step_rank", 1, 1024},
+    {"ssm.inner_size", 1, int64_t{1} << 22},
+};
+
+struct FloatLimit {
+  std::string_view suffix;
+  double lo, hi;
+  bool lo_open;   // lo itself excluded
+};
+constexpr FloatLimit kFloatLimits[] = {
+    {"attention.layer_norm_rms_epsilon", 0.0, 0.5, true},
+    {"rope.freq_base", 1.0, 1e12, false},
+    {"rope.freq_base_swa", 1.0, 1e12, false},
+    {"rope.scaling.factor", 0.0, 1e6, false},
+    {"rope.scale_linear", 0.0, 1e6, false},
+    {"final_logit_softcapping", 0.0, 1e6, false},
+    {"attn_logit_softcapping", 0.0, 1e6, false},
+};
+
+// Printable and short, whatever the file put in the key's name.
+std::string quoted(const std::string& key) {
+  std::string out;
+  for (char c : key.substr(0, 120)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return "'" + out + (key.size() > 120 ? "...'" : "'");
+}
+
+}  // namespace
+
+int64_t Metadata::checked_int(const std::string& suffix, int64_t v) const {
+  for (const IntLimit& l : kIntLimits)
+    if (l.suffix == suffix) {
+      if (v < l.lo || v > l.hi)
+        throw Error("metadata key " + quoted(key(suffix)) + " = " + std::to_string(v) + " is out of range [" +
+                    std::to_string(l.lo) + ", " + std::to_string(l.hi) + "]");
+      return v;
+    }
+  throw Error("internal: no range for metadata key " + quoted(key(suffix)) + " (add it to kIntLimits)");
+}
+
+float Metadata::checked_float(const std::string& suffix, double v) const {
+  for (const FloatLimit& l : kFloatLimits)
+    if (l.suffix == suffix) {
+      const bool ok = std::isfinite(v) && (l.lo_open ? v > l.lo : v >= l.lo) && v <= l.hi;
+      if (!ok) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%g", v);
+        throw Error("metadata key " + quoted(key(suffix)) + " = " + buf + " is out of range " + (l.lo_open ? "(" : "[") +
+                    std::to_string(l.lo) + ", " + std::to_string(l.hi) + "]");
+      }
+      return static_cast<float>(v);
+    }
+  throw Error("internal: no range for metadata key " + quoted(key(suffix)) + " (add it to kFloatLimits)");
+}
+
 int64_t Metadata::req_int(const std::string& suffix) const {
   auto v = file_.get_int(key(suffix));
-  if (!v) throw Error("missing metadata key '" + key(suffix) + "'");
-  return *v;
+  if (!v) throw Error("missing metadata key " + quoted(key(suffix)));
+  return checked_int(suffix, *v);
 }
 
 int64_t Metadata::opt_int(const std::string& suffix, int64_t def) const {
-  return file_.get_int(key(suffix)).value_or(def);
+  return checked_int(suffix, file_.get_int(key(suffix)).value_or(def));
 }
 
 float Metadata::req_float(const std::string& suffix) const {
   auto v = file_.get_float(key(suffix));
-  if (!v) throw Error("missing metadata key '" + key(suffix) + "'");
-  return static_cast<float>(*v);
+  if (!v) throw Error("missing metadata key " + quoted(key(suffix)));
+  return checked_float(suffix, *v);
 }
 
 float Metadata::opt_float(const std::string& suffix, float def) const {
   auto v = file_.get_float(key(suffix));
-  return v ? static_cast<float>(*v) : def;
+  return checked_float(suffix, v ? *v : def);
 }
 
 bool Metadata::has(const std::string& suffix) const { return file_.find(key(suffix)) != nullptr; }
@@ -31,15 +122,21 @@ std::vector<int64_t> Metadata::per_layer_int(const std::string& suffix, int n_la
                                              std::optional<int64_t> def) const {
   const gguf::Value* v = file_.find(key(suffix));
   if (!v) {
-    if (!def) throw Error("missing metadata key '" + key(suffix) + "'");
-    return std::vector<int64_t>(n_layer, *def);
+    if (!def) throw Error("missing metadata key " + quoted(key(suffix)));
+    return std::vector<int64_t>(n_layer, checked_int(suffix, *def));
   }
-  if (!v->is_array()) return std::vector<int64_t>(n_layer, *file_.get_int(key(suffix)));
-  std::vector<int64_t> values = *file_.get_int_array(key(suffix));
-  if (static_cast<int>(values.size()) != n_layer)
-    throw Error("metadata key '" + key(suffix) + "' has " + std::to_string(values.size()) +
+  if (!v->is_array()) {
+    const auto scalar = file_.get_int(key(suffix));
+    if (!scalar) throw Error("metadata key " + quoted(key(suffix)) + " is not an integer");
+    return std::vector<int64_t>(n_layer, checked_int(suffix, *scalar));
+  }
+  const auto array = file_.get_int_array(key(suffix));
+  if (!array) throw Error("metadata key " + quoted(key(suffix)) + " is not an integer array");
+  if (static_cast<int>(array->size()) != n_layer)
+    throw Error("metadata key " + quoted(key(suffix)) + " has " + std::to_string(array->size()) +
                 " entries, expected one per layer (" + std::to_string(n_layer) + ")");
-  return values;
+  for (int64_t x : *array) checked_int(suffix, x);
+  return *array;
 }
 
 std::vector<bool> Metadata::per_layer_bool(const std::string& suffix, int n_layer) const {

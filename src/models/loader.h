@@ -30,6 +30,11 @@ class Metadata {
   std::vector<int64_t> per_layer_int(const std::string& suffix, int n_layer, std::optional<int64_t> def) const;
   std::vector<bool> per_layer_bool(const std::string& suffix, int n_layer) const;
 
+  // Every integer and float read above passes its key's range (loader.cpp's
+  // limit tables) or throws edgelm::Error naming key and value.
+  int64_t checked_int(const std::string& suffix, int64_t v) const;
+  float checked_float(const std::string& suffix, double v) const;
+
  private:
   const gguf::File& file_;
   std::string arch_;
