@@ -79,6 +79,7 @@ int cmd_run(int argc, char** argv) {
     return true;
   });
   std::fputc('\n', stdout);
+  std::fflush(stdout);   // the text before the statistics, also when both go to one file
   if (!sampler.grammar_complete())
     std::fprintf(stderr, "warning: generation stopped before the grammar was complete (raise -n)\n");
   std::fprintf(stderr, "prompt: %d tokens in %.3f s (%.2f tok/s); generation: %d tokens in %.3f s (%.2f tok/s)\n",

@@ -53,6 +53,22 @@ std::string shared(const std::string& rel) { return std::string(EDGELM_SHARED_DI
 
 bool have_shared() { return std::filesystem::exists(shared("README.md")); }
 
+// The model the README's first command runs ships with the repository; its
+// greedy story is the float64 reference (llama2.c's known-good output): the
+// prompt (BOS and 4 tokens) and 196 generated tokens are the reference's 201
+// positions, i.e. its 200 forward passes plus the last argmax.
+TEST(Cli, ShippedModelTellsTheReferenceStory) {
+  const std::string model = std::string(EDGELM_SOURCE_DIR) + "/assets/stories260K.gguf";
+  ASSERT_TRUE(std::filesystem::exists(model)) << model;
+  const Result r = run("run -m '" + model + "' -p 'Once upon a time' -n 196 --temp 0 -t 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("generation: 196 tokens"), std::string::npos) << r.err;
+  if (!have_shared()) GTEST_FAIL() << "reference data not found at " << shared("");
+  std::ifstream f(shared("models/ref/stories260K_greedy.json"));
+  const std::string want = nlohmann::json::parse(f)["text"];
+  EXPECT_EQ(r.out, want + "\n");
+}
+
 TEST(Cli, HelpForEveryCommand) {
   for (const char* cmd : {"run", "chat", "logits", "tokenize", "inspect", "synth", "template", "toolcalls", "bench"}) {
     const Result r = run(std::string(cmd) + " --help");
