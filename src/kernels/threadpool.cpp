@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <utility>
 
 #if defined(__linux__)
 #include <pthread.h>
@@ -94,7 +96,16 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::run_chunks(int index) {
   int64_t begin = 0, end = 0;
-  while (split_.take(index, begin, end)) (*fn_)(index, begin, end);
+  while (!failed_.load(std::memory_order_relaxed) && split_.take(index, begin, end)) {
+    try {
+      (*fn_)(index, begin, end);
+    } catch (...) {
+      // Kept for the caller, who rethrows it once every thread has left the job.
+      std::lock_guard<std::mutex> lock(error_mu_);
+      if (!error_) error_ = std::current_exception();
+      failed_.store(true, std::memory_order_relaxed);
+    }
+  }
 }
 
 bool ThreadPool::wait_for_job(uint64_t seen) {
@@ -153,6 +164,11 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain,
   // them still reads fn_ or split_ when the next job overwrites them.
   wait_for_workers();
   fn_ = nullptr;
+  if (failed_.load(std::memory_order_relaxed)) {
+    failed_.store(false, std::memory_order_relaxed);
+    std::exception_ptr error = std::exchange(error_, nullptr);
+    std::rethrow_exception(error);
+  }
 }
 
 }  // namespace edgelm

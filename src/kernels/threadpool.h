@@ -20,6 +20,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -45,7 +46,9 @@ class ThreadPool {
   // Blocks until every chunk is done. Chunks start and end on multiples of
   // `grain` (the last one at n). Each thread gets one contiguous part, in
   // chunks that shrink towards its end, and then helps the others from the
-  // back of theirs (work_split.h).
+  // back of theirs (work_split.h). An exception thrown by fn on any thread
+  // stops the remaining chunks from starting and is rethrown here (the first
+  // one, if several) after every thread has left fn.
   void parallel_for(int64_t n, int64_t grain,
                     const std::function<void(int, int64_t, int64_t)>& fn);
 
@@ -57,6 +60,9 @@ class ThreadPool {
   void wait_for_workers();
 
   int n_threads_;
+  std::atomic<bool> failed_{false};   // a chunk of the current job threw
+  std::mutex error_mu_;
+  std::exception_ptr error_;          // the first exception of the current job
   std::vector<int> cpus_;             // pinning: the allowed CPUs in order; empty: no pinning
   std::thread::id pinned_caller_;     // the calling thread last pinned
   std::vector<std::thread> workers_;

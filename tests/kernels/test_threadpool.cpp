@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -124,6 +125,38 @@ TEST(ThreadPool, PinnedThreadsRunOnTheirOwnCpu) {
   }
 }
 #endif
+
+
+// An exception from any chunk, a worker's or the caller's, comes back to the
+// caller once every thread has left the job (no std::terminate, no worker
+// still inside a destroyed function), and the pool keeps working.
+TEST(ThreadPool, ExceptionsReachTheCallerAndThePoolSurvives) {
+  ThreadPool pool(2);
+  for (int round = 0; round < 50; ++round) {
+    const int64_t bad = round % 2 ? 0 : 9999;   // the caller's first chunk, or one near the end
+    std::atomic<int> running{0};
+    EXPECT_THROW(pool.parallel_for(10000, 1,
+                                   [&](int, int64_t begin, int64_t end) {
+                                     ++running;
+                                     std::this_thread::sleep_for(std::chrono::microseconds(20));
+                                     --running;
+                                     if (begin <= bad && bad < end) throw std::runtime_error("chunk failed");
+                                   }),
+                 std::runtime_error);
+    EXPECT_EQ(running.load(), 0) << "a thread was still inside the job";
+    std::vector<std::atomic<int>> seen(1000);
+    pool.parallel_for(1000, 1, [&](int, int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) ++seen[i];
+    });
+    for (const auto& v : seen) ASSERT_EQ(v.load(), 1);
+  }
+}
+
+TEST(ThreadPool, ExceptionInAnInlineJobPropagates) {
+  ThreadPool pool(1);
+  EXPECT_THROW(pool.parallel_for(10, 1, [](int, int64_t, int64_t) { throw std::runtime_error("x"); }),
+               std::runtime_error);
+}
 
 }  // namespace
 }  // namespace edgelm
