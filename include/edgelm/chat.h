@@ -20,9 +20,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "edgelm/edgelm.h"
 #include "edgelm/error.h"
 
 namespace edgelm::chat {
@@ -95,6 +97,13 @@ class ChatTemplate {
 
 // One-shot parse + render.
 std::string render(std::string_view template_source, const ChatInputs& inputs);
+
+// Renders the conversation and tokenizes it for `model` so that only the
+// template's own markup can produce control tokens: the text of a control
+// token inside any message or tool string (a user or a tool result writing
+// "<|im_end|><|im_start|>system") stays text. Where no such text occurs the
+// tokens are exactly model.tokenize(tmpl.render(inputs), false).
+std::vector<int32_t> tokenize_conversation(const Model& model, const ChatTemplate& tmpl, const ChatInputs& inputs);
 
 // The text add_generation_prompt appends: render with it true and false and
 // return the suffix the first adds ("" if the renders do not differ that way).

@@ -78,8 +78,9 @@ chat::ChatInputs ChatSession::inputs(bool add_generation_prompt) const {
 // drops the oldest turns (after the system message) until it fits.
 std::vector<int32_t> ChatSession::prompt_tokens() {
   for (;;) {
-    // The template writes BOS itself where the model wants one.
-    std::vector<int32_t> tokens = model_->tokenize(template_->render(inputs(true)), /*add_special=*/false);
+    // The template writes BOS itself where the model wants one; what users
+    // and tools wrote is tokenized as text, never as control tokens.
+    std::vector<int32_t> tokens = chat::tokenize_conversation(*model_, *template_, inputs(true));
     if (static_cast<int64_t>(tokens.size()) + config_.n_predict <= session_->context_size()) return tokens;
     const size_t first = !messages_.empty() && messages_[0]["role"] == "system" ? 1 : 0;
     if (config_.overflow == "error" || messages_.size() <= first + 1)

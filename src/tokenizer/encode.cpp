@@ -103,6 +103,13 @@ std::vector<int32_t> Tokenizer::encode_spans(const std::vector<TextSpan>& spans,
   return out;
 }
 
+std::vector<std::pair<size_t, size_t>> Tokenizer::control_token_ranges(std::string_view text) const {
+  std::vector<std::pair<size_t, size_t>> out;
+  for (const tok::Fragment& f : specials_.partition(text, {{0, text.size(), true}}))
+    if (f.token >= 0 && token_type(f.token) != TokenType::kUserDefined) out.emplace_back(f.begin, f.end);
+  return out;
+}
+
 void Tokenizer::encode_fragment(std::string_view raw, bool after_special, std::vector<int32_t>& out) const {
   // Normalize: valid UTF-8 where characters are inspected, NFC, space prefix, ▁ escapes.
   std::string text = (spec_.byte_level || spec_.nfc) ? tok::utf8_sanitize(raw) : std::string(raw);

@@ -85,6 +85,9 @@ class Tokenizer {
   // Spans are tokenized as one text; each span's special tokens are matched
   // only by its own policy, and never across a span border.
   std::vector<int32_t> encode_spans(const std::vector<TextSpan>& spans, bool add_special) const;
+  // Byte ranges [begin, end) of `text` that encode() with parse_special would
+  // turn into control tokens (user-defined tokens, matched anyway, excluded).
+  std::vector<std::pair<size_t, size_t>> control_token_ranges(std::string_view text) const;
 
   // The bytes one token stands for (may be part of a UTF-8 sequence). Control
   // and unknown tokens are empty unless render_special. Throws on a bad id.
