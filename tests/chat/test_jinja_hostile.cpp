@@ -92,6 +92,27 @@ TEST(JinjaHostile, RepeatedScansOfLargeValues) {
             ErrorKind::LimitError);
 }
 
+// Renders without the limits tripping; the output.
+std::string rendered(const std::string& source) {
+  Template t(source);
+  return t.render(nlohmann::ordered_json::object());
+}
+
+// Arithmetic at the edges of int64 and size_t (issue 14's review findings):
+// each either gives Python's bounded answer or a LimitError, at once.
+TEST(JinjaHostile, ExtremeCountsAndSteps) {
+  EXPECT_EQ(rendered("{{ 'abc'[::9223372036854775807] }}"), "a");
+  EXPECT_EQ(rendered("{{ 'abc'[::-9223372036854775807] }}"), "c");
+  EXPECT_EQ(rendered("{{ [1, 2, 3][1::9223372036854775807]|list }}"), "[2]");
+  EXPECT_EQ(rendered("{{ [1, 2, 3][::-9223372036854775807 - 1]|list }}"), "[3]");
+  EXPECT_EQ(rendered("{{ ('' * 10**18)|length }}"), "0");
+  EXPECT_EQ(rendered("{{ ([] * 10**18)|length }}"), "0");
+  EXPECT_EQ(failure_of("{{ 'a'.center(4611686018427387904, '\u20ac') }}"), ErrorKind::LimitError);
+  EXPECT_EQ(failure_of("{{ 'a'.ljust(6148914691236517206, '\u20ac') }}"), ErrorKind::LimitError);
+  EXPECT_EQ(failure_of("{{ [1]|batch(1000000000000, 0)|list|length }}"), ErrorKind::LimitError);
+  EXPECT_EQ(failure_of("{{ [1]|batch(9223372036854775807, 0)|list|length }}"), ErrorKind::LimitError);
+}
+
 TEST(JinjaHostile, DeeplyNestedSource) {
   const int n = 100000;
   EXPECT_EQ(failure_of("{{ " + repeat("(", n) + "1" + repeat(")", n) + " }}"), ErrorKind::LimitError);

@@ -429,7 +429,12 @@ Value f_batch(Interpreter& in, const Value& v, const Args& args) {
     if (static_cast<int64_t>(cur.size()) == size) out.push_back(in.make_list(std::exchange(cur, {})));
   }
   if (!cur.empty()) {
-    if (a[1]) while (static_cast<int64_t>(cur.size()) < size) cur.push_back(*a[1]);
+    if (a[1]) {
+      // The padded last batch holds `size` values: refused before it is built.
+      if (static_cast<uint64_t>(size) > in.limits().max_string_bytes / sizeof(Value)) in.check_size(SIZE_MAX);
+      in.charge(static_cast<uint64_t>(size) * sizeof(Value));
+      while (static_cast<int64_t>(cur.size()) < size) cur.push_back(*a[1]);
+    }
     out.push_back(in.make_list(std::move(cur)));
   }
   return in.make_list(std::move(out));

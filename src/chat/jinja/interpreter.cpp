@@ -405,13 +405,20 @@ std::vector<size_t> slice_indices(size_t len, std::optional<int64_t> start, std:
     int64_t x = *v < 0 ? *v + n : *v;
     return x < lo ? lo : x > hi ? hi : x;
   };
+  // Counted, not stepped past the end: i += step would overflow for a step
+  // near INT64_MAX (or INT64_MIN, whose negation does not exist).
   std::vector<size_t> out;
   if (step > 0) {
     const int64_t b = clamp(start, 0, 0, n), e = clamp(stop, n, 0, n);
-    for (int64_t i = b; i < e; i += step) out.push_back(static_cast<size_t>(i));
+    if (b >= e) return out;
+    const uint64_t stride = static_cast<uint64_t>(step), count = (static_cast<uint64_t>(e - b) - 1) / stride + 1;
+    for (uint64_t k = 0; k < count; ++k) out.push_back(static_cast<size_t>(static_cast<uint64_t>(b) + k * stride));
   } else {
     const int64_t b = clamp(start, n - 1, -1, n - 1), e = clamp(stop, -1, -1, n - 1);
-    for (int64_t i = b; i > e; i += step) out.push_back(static_cast<size_t>(i));
+    if (b <= e) return out;
+    const uint64_t stride = uint64_t{0} - static_cast<uint64_t>(step);
+    const uint64_t count = (static_cast<uint64_t>(b - e) - 1) / stride + 1;
+    for (uint64_t k = 0; k < count; ++k) out.push_back(static_cast<size_t>(static_cast<uint64_t>(b) - k * stride));
   }
   return out;
 }

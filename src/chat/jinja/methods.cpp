@@ -82,7 +82,8 @@ std::string pad_to(Interpreter& in, const std::string& s, int64_t width, const s
   }
   const auto len = static_cast<int64_t>(pystr::length(s));
   if (width <= len) return s;
-  in.check_size(static_cast<size_t>(width) * fill.size());
+  // width · fill bytes, without the product wrapping around.
+  if (static_cast<uint64_t>(width) > in.limits().max_string_bytes / fill.size()) in.check_size(SIZE_MAX);
   const int64_t pad = width - len;
   const int64_t left = where < 0 ? 0 : where > 0 ? pad : pad / 2 + (pad & width & 1);
   std::string out;

@@ -123,7 +123,9 @@ Value float_arith(BinOp op, double x, double y) {
 Value repeat(Interpreter& in, const Value& seq, int64_t n) {
   if (n <= 0) return seq.is_string() ? Value::string("") : in.make_list({}, seq.list().is_tuple);
   const size_t unit = seq.is_string() ? seq.str().size() : seq.list().items.size() * sizeof(Value);
-  if (unit != 0 && static_cast<uint64_t>(n) > in.limits().max_string_bytes / unit) in.check_size(SIZE_MAX);
+  // An empty sequence stays empty however often it repeats (no 10^18 empty appends).
+  if (unit == 0) return seq.is_string() ? Value::string("") : in.make_list({}, seq.list().is_tuple);
+  if (static_cast<uint64_t>(n) > in.limits().max_string_bytes / unit) in.check_size(SIZE_MAX);
   if (seq.is_string()) {
     std::string out;
     out.reserve(unit * n);
