@@ -20,7 +20,11 @@ enum class ValueType : uint32_t {
   U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, BOOL = 7,
   STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
 };
-const char* value_type_name(ValueType t);   // "u32", "string", ... ("invalid" if out of range)
+const char* value_type_name(ValueType t);
+// A string from a file as an error message may show it: quoted, control and
+// non-ASCII bytes as \xNN, cut after 96 bytes ("..." marks the cut), so a 1 GiB
+// name or an escape sequence in a tensor name cannot flood or drive a terminal.
+std::string quoted(std::string_view s);   // "u32", "string", ... ("invalid" if out of range)
 
 // Limits shared by the reader and the writer (llama.cpp's values).
 constexpr uint64_t kMaxStringBytes = uint64_t{1} << 30;

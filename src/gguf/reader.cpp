@@ -4,6 +4,7 @@
 // the numbers in comments refer to that checklist).
 #include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstring>
 #include <unordered_set>
 
@@ -26,7 +27,6 @@ constexpr uint64_t kMinTensorBytes = 8 + 4 + 4 + 8;
 constexpr uint64_t kMaxKvCount = uint64_t{1} << 20;
 constexpr uint64_t kMaxTensorCount = uint64_t{1} << 20;
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 std::string num(uint64_t v) { return std::to_string(v); }
 
 // Bounds-checked little-endian reads over [data, data + size).
@@ -281,5 +281,21 @@ class Parser {
 };
 
 void File::parse() { Parser(*this).run(); }
+
+std::string quoted(std::string_view s) {
+  constexpr size_t kShown = 96;
+  std::string out = "'";
+  for (size_t i = 0; i < s.size() && i < kShown; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out + (s.size() > kShown ? "'..." : "'");
+}
 
 }  // namespace edgelm::gguf

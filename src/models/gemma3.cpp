@@ -77,7 +77,7 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   weight_bytes_ = w.used_bytes();
   matrices_ = w.matrices();
   auto extra = w.unused();
-  if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'gemma3'");
+  if (!extra.empty()) throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture 'gemma3'");
 }
 
 std::vector<memory::LayerMemorySpec> Gemma3Model::memory_specs() const {

@@ -82,7 +82,7 @@ Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
   weight_bytes_ = w.used_bytes();
   matrices_ = w.matrices();
   auto extra = w.unused();
-  if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'gemma4'");
+  if (!extra.empty()) throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture 'gemma4'");
 }
 
 void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {

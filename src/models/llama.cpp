@@ -56,7 +56,7 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
   weight_bytes_ = w.used_bytes();
   matrices_ = w.matrices();
   auto extra = w.unused();
-  if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture '" + arch + "'");
+  if (!extra.empty()) throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture " + gguf::quoted(arch));
 }
 
 std::vector<memory::LayerMemorySpec> LlamaModel::memory_specs() const {

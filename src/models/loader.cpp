@@ -60,24 +60,17 @@ constexpr FloatLimit kFloatLimits[] = {
     {"attn_logit_softcapping", 0.0, 1e6, false},
 };
 
-// Printable and short, whatever the file put in the key's name.
-std::string quoted(const std::string& key) {
-  std::string out;
-  for (char c : key.substr(0, 120)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  return "'" + out + (key.size() > 120 ? "...'" : "'");
-}
-
 }  // namespace
 
 int64_t Metadata::checked_int(const std::string& suffix, int64_t v) const {
   for (const IntLimit& l : kIntLimits)
     if (l.suffix == suffix) {
       if (v < l.lo || v > l.hi)
-        throw Error("metadata key " + quoted(key(suffix)) + " = " + std::to_string(v) + " is out of range [" +
+        throw Error("metadata key " + gguf::quoted(key(suffix)) + " = " + std::to_string(v) + " is out of range [" +
                     std::to_string(l.lo) + ", " + std::to_string(l.hi) + "]");
       return v;
     }
-  throw Error("internal: no range for metadata key " + quoted(key(suffix)) + " (add it to kIntLimits)");
+  throw Error("internal: no range for metadata key " + gguf::quoted(key(suffix)) + " (add it to kIntLimits)");
 }
 
 float Metadata::checked_float(const std::string& suffix, double v) const {
@@ -87,17 +80,17 @@ float Metadata::checked_float(const std::string& suffix, double v) const {
       if (!ok) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%g", v);
-        throw Error("metadata key " + quoted(key(suffix)) + " = " + buf + " is out of range " + (l.lo_open ? "(" : "[") +
+        throw Error("metadata key " + gguf::quoted(key(suffix)) + " = " + buf + " is out of range " + (l.lo_open ? "(" : "[") +
                     std::to_string(l.lo) + ", " + std::to_string(l.hi) + "]");
       }
       return static_cast<float>(v);
     }
-  throw Error("internal: no range for metadata key " + quoted(key(suffix)) + " (add it to kFloatLimits)");
+  throw Error("internal: no range for metadata key " + gguf::quoted(key(suffix)) + " (add it to kFloatLimits)");
 }
 
 int64_t Metadata::req_int(const std::string& suffix) const {
   auto v = file_.get_int(key(suffix));
-  if (!v) throw Error("missing metadata key " + quoted(key(suffix)));
+  if (!v) throw Error("missing metadata key " + gguf::quoted(key(suffix)));
   return checked_int(suffix, *v);
 }
 
@@ -107,7 +100,7 @@ int64_t Metadata::opt_int(const std::string& suffix, int64_t def) const {
 
 float Metadata::req_float(const std::string& suffix) const {
   auto v = file_.get_float(key(suffix));
-  if (!v) throw Error("missing metadata key " + quoted(key(suffix)));
+  if (!v) throw Error("missing metadata key " + gguf::quoted(key(suffix)));
   return checked_float(suffix, *v);
 }
 
@@ -122,18 +115,18 @@ std::vector<int64_t> Metadata::per_layer_int(const std::string& suffix, int n_la
                                              std::optional<int64_t> def) const {
   const gguf::Value* v = file_.find(key(suffix));
   if (!v) {
-    if (!def) throw Error("missing metadata key " + quoted(key(suffix)));
+    if (!def) throw Error("missing metadata key " + gguf::quoted(key(suffix)));
     return std::vector<int64_t>(n_layer, checked_int(suffix, *def));
   }
   if (!v->is_array()) {
     const auto scalar = file_.get_int(key(suffix));
-    if (!scalar) throw Error("metadata key " + quoted(key(suffix)) + " is not an integer");
+    if (!scalar) throw Error("metadata key " + gguf::quoted(key(suffix)) + " is not an integer");
     return std::vector<int64_t>(n_layer, checked_int(suffix, *scalar));
   }
   const auto array = file_.get_int_array(key(suffix));
-  if (!array) throw Error("metadata key " + quoted(key(suffix)) + " is not an integer array");
+  if (!array) throw Error("metadata key " + gguf::quoted(key(suffix)) + " is not an integer array");
   if (static_cast<int>(array->size()) != n_layer)
-    throw Error("metadata key " + quoted(key(suffix)) + " has " + std::to_string(array->size()) +
+    throw Error("metadata key " + gguf::quoted(key(suffix)) + " has " + std::to_string(array->size()) +
                 " entries, expected one per layer (" + std::to_string(n_layer) + ")");
   for (int64_t x : *array) checked_int(suffix, x);
   return *array;

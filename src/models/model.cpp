@@ -31,7 +31,7 @@ std::unique_ptr<Model> Model::load(std::unique_ptr<gguf::File> file) {
   };
   for (const Entry& e : kArchs)
     if (*arch == e.name) return e.load(std::move(file));
-  throw Error("unknown architecture '" + *arch + "' (supported: llama, qwen3, gemma3, gemma4, qwen35)");
+  throw Error("unknown architecture " + gguf::quoted(*arch) + " (supported: llama, qwen3, gemma3, gemma4, qwen35)");
 }
 
 }  // namespace edgelm::models

@@ -295,7 +295,7 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
   weight_bytes_ = w.used_bytes();
   matrices_ = w.matrices();
   const auto extra = w.unused();
-  if (!extra.empty()) throw Error("unexpected tensor '" + extra.front() + "' for architecture 'qwen35'");
+  if (!extra.empty()) throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture 'qwen35'");
 }
 
 std::vector<memory::LayerMemorySpec> Qwen35Model::memory_specs() const {

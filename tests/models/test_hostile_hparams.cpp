@@ -103,6 +103,22 @@ TEST_P(HostileHparams, RefusedOrHarmless) {
   EXPECT_GT(checked, 20);
 }
 
+// Strings from the file reach error messages quoted, escaped and cut short.
+TEST(HostileStrings, ErrorMessagesStayShortAndPrintable) {
+  const auto src = gguf::File::open(tiny_model("llama"));
+  std::string name(10 << 20, 'a');
+  name.replace(0, 8, "\x1b[2J\x07\n\r");
+  try {
+    models::Model::load(with_value(*src, "general.architecture", [&](gguf::Writer& w) { w.set_string("general.architecture", name); }));
+    FAIL() << "a 10 MiB architecture name was accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_LT(what.size(), 400u);
+    EXPECT_NE(what.find("\\x1b"), std::string::npos) << what;
+    for (char c : what) EXPECT_TRUE(static_cast<unsigned char>(c) >= 0x20) << what;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Archs, HostileHparams, ::testing::Values("llama", "qwen3", "gemma3", "gemma4", "qwen35"),
                          [](const auto& info) { return info.param; });
 
