@@ -29,6 +29,9 @@ std::string quoted(std::string_view s);   // "u32", "string", ... ("invalid" if 
 // Limits shared by the reader and the writer (llama.cpp's values).
 constexpr uint64_t kMaxStringBytes = uint64_t{1} << 30;
 constexpr uint64_t kMaxArrayElements = uint64_t{1} << 30;
+// Memory the reader may spend on decoded metadata arrays (a 262k-token
+// vocabulary with scores, types and merges needs about 30 MiB).
+constexpr uint64_t kMaxDecodedMetadataBytes = uint64_t{512} << 20;
 constexpr size_t kMaxTensorName = 63;          // bytes, without terminator
 constexpr uint32_t kMaxDims = 4;
 constexpr uint32_t kDefaultAlignment = 32;

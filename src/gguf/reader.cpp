@@ -147,13 +147,20 @@ class Parser {
     return static_cast<ValueType>(id);
   }
 
-  void check_array_count(const std::string& key, ValueType elem, uint64_t count) const {
+  void check_array_count(const std::string& key, ValueType elem, uint64_t count) {
     if (count > kMaxArrayElements)
       throw Error("gguf: key " + quoted(key) + " array has " + num(count) + " elements, over the 2^30 limit");
     uint64_t need = 0;
     if (!detail::checked_mul(count, detail::min_encoded_size(elem), &need) || need > in_.remain())
       throw Error("gguf: key " + quoted(key) + " array of " + num(count) + " " + value_type_name(elem) +
                   " elements extends past end of file (" + num(in_.remain()) + " bytes left)");
+    // Elements are kept widened (8 bytes a number, a std::string each), so a
+    // u8 array costs 8x its file bytes: the decoded metadata has a budget.
+    const uint64_t per = elem == ValueType::STRING ? sizeof(std::string) : 8;
+    decoded_bytes_ += count * per;   // count <= 2^30: no overflow
+    if (decoded_bytes_ > kMaxDecodedMetadataBytes)
+      throw Error("gguf: metadata arrays would take " + num(decoded_bytes_ >> 20) + " MiB in memory (key " +
+                  quoted(key) + "), over the " + num(kMaxDecodedMetadataBytes >> 20) + " MiB limit");
   }
 
   static void reserve_elements(Value& v, size_t count) {
@@ -277,6 +284,7 @@ class Parser {
   File& f_;
   Cursor in_;
   std::unordered_set<std::string> keys_;
+  uint64_t decoded_bytes_ = 0;   // memory of the array elements read so far
   std::unordered_set<std::string> tensor_names_;
 };
 

@@ -215,5 +215,18 @@ TEST(GgufBadFiles, TruncatedRecordNamesWhatWasBeingRead) {
   EXPECT_TRUE(fails_with(b, "unexpected end of file reading value of key 'general.architecture' type at offset 52"));
 }
 
+// A u8 array is kept as 8-byte numbers: 80 MB of file would take 640 MB.
+// The reader refuses before reading it, with a message naming the key.
+TEST(BadFiles, MetadataArraysHaveAMemoryBudget) {
+  FileSpec s = small_valid_spec();
+  const uint64_t n = 80u << 20;
+  Bytes payload;
+  payload.u32(static_cast<uint32_t>(ValueType::U8)).u64(n);
+  payload.data.resize(payload.data.size() + n, 7);
+  s.kvs.push_back(kv_raw("huge.u8", ValueType::ARRAY, payload));
+  EXPECT_TRUE(fails_with(s.build().data, "MiB limit"));
+  EXPECT_TRUE(fails_with(s.build().data, "huge.u8"));
+}
+
 }  // namespace
 }  // namespace edgelm::gguf::testing
