@@ -173,14 +173,11 @@ AttentionLayer load_attention(Weights& w, int layer, int E, const AttentionShape
 
 void read_base_hparams(const Metadata& meta, HParams& hp) {
   hp.arch = meta.arch();
-  const int64_t E = meta.req_int("embedding_length"), L = meta.req_int("block_count");
-  if (E <= 0 || E > (1 << 16) || L <= 0 || L > 1024)
-    throw Error("implausible model dimensions in '" + meta.key("embedding_length") + "' / '" + meta.key("block_count") + "'");
-  hp.n_embd = static_cast<int>(E);
-  hp.n_layer = static_cast<int>(L);
+  // Ranges are checked as the keys are read (Metadata, loader.cpp).
+  hp.n_embd = static_cast<int>(meta.req_int("embedding_length"));
+  hp.n_layer = static_cast<int>(meta.req_int("block_count"));
   hp.n_ctx_train = meta.req_int("context_length");
   hp.eps = meta.req_float("attention.layer_norm_rms_epsilon");
-  if (!(hp.eps > 0.0f && hp.eps < 1.0f)) throw Error("'" + meta.key("attention.layer_norm_rms_epsilon") + "' must lie in (0, 1)");
   hp.n_vocab = read_vocab_size(meta.file());
 }
 

@@ -12,13 +12,8 @@
 namespace edgelm::models {
 namespace {
 
-// Limits far above any published model; they turn hostile metadata into an
-// error instead of a huge allocation or an integer overflow.
-constexpr int64_t kMaxEmbd = 1 << 16;
-constexpr int64_t kMaxLayers = 1024;
-constexpr int64_t kMaxHeads = 1024;
-constexpr int64_t kMaxHeadDim = 4096;
-constexpr int64_t kMaxFfn = 1 << 20;
+// Each key's own range is checked as it is read (Metadata, loader.cpp); what
+// follows checks only how qwen35's keys relate to each other.
 constexpr int64_t kMaxStateFloats = int64_t{1} << 26;   // recurrent state per layer (256 MiB)
 
 int64_t in_range(const Metadata& meta, const std::string& suffix, int64_t v, int64_t lo, int64_t hi) {
@@ -26,10 +21,6 @@ int64_t in_range(const Metadata& meta, const std::string& suffix, int64_t v, int
     throw Error("metadata key '" + meta.key(suffix) + "' = " + std::to_string(v) + " is out of range [" +
                 std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return v;
-}
-
-int req_dim(const Metadata& meta, const std::string& suffix, int64_t lo, int64_t hi) {
-  return static_cast<int>(in_range(meta, suffix, meta.req_int(suffix), lo, hi));
 }
 
 // Everything the forward pass needs from the metadata, validated.
@@ -61,8 +52,7 @@ std::vector<bool> read_layer_kinds(const Metadata& meta, int n_layer_all, int n_
     kinds.resize(n_layer);
     return kinds;
   }
-  const int64_t interval = in_range(meta, "full_attention_interval", meta.opt_int("full_attention_interval", 4), 1,
-                                    kMaxLayers);
+  const int64_t interval = meta.opt_int("full_attention_interval", 4);
   std::vector<bool> kinds(n_layer);
   for (int i = 0; i < n_layer; ++i) kinds[i] = (i + 1) % interval != 0;
   return kinds;
@@ -70,11 +60,11 @@ std::vector<bool> read_layer_kinds(const Metadata& meta, int n_layer_all, int n_
 
 DeltaNetShape read_delta_net_shape(const Metadata& meta) {
   DeltaNetShape s;
-  s.conv_kernel = req_dim(meta, "ssm.conv_kernel", 4, 4);
-  s.d_k = req_dim(meta, "ssm.state_size", 1, kMaxHeadDim);
-  s.n_k_heads = req_dim(meta, "ssm.group_count", 1, kMaxHeads);
-  s.n_v_heads = req_dim(meta, "ssm.time_step_rank", 1, kMaxHeads);
-  const int64_t inner = in_range(meta, "ssm.inner_size", meta.req_int("ssm.inner_size"), 1, kMaxHeads * kMaxHeadDim);
+  s.conv_kernel = static_cast<int>(in_range(meta, "ssm.conv_kernel", meta.req_int("ssm.conv_kernel"), 4, 4));
+  s.d_k = static_cast<int>(meta.req_int("ssm.state_size"));
+  s.n_k_heads = static_cast<int>(meta.req_int("ssm.group_count"));
+  s.n_v_heads = static_cast<int>(meta.req_int("ssm.time_step_rank"));
+  const int64_t inner = meta.req_int("ssm.inner_size");
   if (s.n_v_heads % s.n_k_heads != 0)
     throw Error("metadata key '" + meta.key("ssm.time_step_rank") + "' (" + std::to_string(s.n_v_heads) +
                 ") is not a multiple of '" + meta.key("ssm.group_count") + "' (" + std::to_string(s.n_k_heads) + ")");
@@ -99,9 +89,8 @@ void read_attention_config(const Metadata& meta, Config& c) {
   c.n_ff = trunk(meta.per_layer_int("feed_forward_length", c.n_layer_all, std::nullopt));
   int64_t first_heads = 0;
   for (int i = 0; i < c.n_layer; ++i) {
-    in_range(meta, "feed_forward_length", c.n_ff[i], 1, kMaxFfn);
     if (c.recurrent[i]) continue;
-    const int64_t H = in_range(meta, "attention.head_count", c.n_head[i], 1, kMaxHeads);
+    const int64_t H = c.n_head[i];
     const int64_t Hkv = in_range(meta, "attention.head_count_kv", c.n_head_kv[i], 1, H);
     if (H % Hkv != 0)
       throw Error("layer " + std::to_string(i) + ": '" + meta.key("attention.head_count") + "' (" +
@@ -109,16 +98,15 @@ void read_attention_config(const Metadata& meta, Config& c) {
     if (!first_heads) first_heads = H;
   }
   const int64_t default_dim = first_heads ? c.n_embd / first_heads : 0;
-  c.head_dim = static_cast<int>(
-      in_range(meta, "attention.key_length", meta.opt_int("attention.key_length", default_dim), 1, kMaxHeadDim));
+  if (!meta.has("attention.key_length") && default_dim < 1)
+    throw Error("missing metadata key '" + meta.key("attention.key_length") + "' (embedding_length / head_count is 0)");
+  c.head_dim = static_cast<int>(meta.opt_int("attention.key_length", std::max<int64_t>(default_dim, 1)));
   if (meta.opt_int("attention.value_length", c.head_dim) != c.head_dim)
     throw Error("metadata key '" + meta.key("attention.value_length") + "' differs from key_length (unsupported)");
   c.n_rot = static_cast<int>(
       in_range(meta, "rope.dimension_count", meta.opt_int("rope.dimension_count", c.head_dim), 2, c.head_dim));
   if (c.n_rot % 2 != 0) throw Error("metadata key '" + meta.key("rope.dimension_count") + "' must be even");
   c.rope_base = meta.opt_float("rope.freq_base", 10000.0f);
-  if (!(c.rope_base > 1.0f) || !std::isfinite(c.rope_base))
-    throw Error("metadata key '" + meta.key("rope.freq_base") + "' must be a finite number above 1");
   c.rope_freq_scale = read_rope_freq_scale(meta);
 
   const std::string sections = meta.key("rope.dimension_sections");
@@ -127,7 +115,7 @@ void read_attention_config(const Metadata& meta, Config& c) {
   if (values->size() != 4)
     throw Error("metadata key '" + sections + "' has " + std::to_string(values->size()) + " entries, expected 4");
   int64_t total = 0;
-  for (int64_t v : *values) total += in_range(meta, "rope.dimension_sections", v, 0, kMaxHeadDim);
+  for (int64_t v : *values) total += in_range(meta, "rope.dimension_sections", v, 0, c.head_dim);
   if (total < 1 || total > c.head_dim)
     throw Error("metadata key '" + sections + "' sums to " + std::to_string(total) + ", expected 1.." +
                 std::to_string(c.head_dim));
@@ -137,18 +125,15 @@ void read_attention_config(const Metadata& meta, Config& c) {
 Config read_config(const gguf::File& file) {
   Metadata meta(file, "qwen35");
   Config c;
-  c.n_embd = req_dim(meta, "embedding_length", 1, kMaxEmbd);
-  c.n_layer_all = req_dim(meta, "block_count", 1, kMaxLayers);
+  c.n_embd = static_cast<int>(meta.req_int("embedding_length"));
+  c.n_layer_all = static_cast<int>(meta.req_int("block_count"));
   const int n_nextn = static_cast<int>(
       in_range(meta, "nextn_predict_layers", meta.opt_int("nextn_predict_layers", 0), 0, c.n_layer_all - 1));
   c.n_layer = c.n_layer_all - n_nextn;
   if (n_nextn > 0 && !file.find_tensor("blk.0.attn_norm.weight"))
     throw Error("file holds only an MTP (next-n) block, not a main qwen35 model (no 'blk.0.attn_norm.weight')");
-  c.n_ctx_train = in_range(meta, "context_length", meta.req_int("context_length"), 1,
-                           std::numeric_limits<int64_t>::max());
+  c.n_ctx_train = meta.req_int("context_length");
   c.eps = meta.req_float("attention.layer_norm_rms_epsilon");
-  if (!(c.eps > 0.0f && c.eps < 1.0f))
-    throw Error("metadata key '" + meta.key("attention.layer_norm_rms_epsilon") + "' must lie in (0, 1)");
   c.recurrent = read_layer_kinds(meta, c.n_layer_all, c.n_layer);
   read_attention_config(meta, c);
   c.delta = read_delta_net_shape(meta);
