@@ -2,6 +2,8 @@
 // allocate without bound) under the default limits.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <string>
 
 #include "chat/jinja/jinja.h"
@@ -16,6 +18,12 @@ std::string repeat(const std::string& s, int n) {
   std::string out;
   for (int i = 0; i < n; i++) out += s;
   return out;
+}
+
+uint64_t peak_rss_bytes() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
 }
 
 // Parses and renders; returns the error kind raised (fails if none).
@@ -111,6 +119,50 @@ TEST(JinjaHostile, ExtremeCountsAndSteps) {
   EXPECT_EQ(failure_of("{{ 'a'.ljust(6148914691236517206, '\u20ac') }}"), ErrorKind::LimitError);
   EXPECT_EQ(failure_of("{{ [1]|batch(1000000000000, 0)|list|length }}"), ErrorKind::LimitError);
   EXPECT_EQ(failure_of("{{ [1]|batch(9223372036854775807, 0)|list|length }}"), ErrorKind::LimitError);
+}
+
+// Operations whose naive cost is |a|*|b| (substring search, strip sets, dict
+// lookups of non-string keys, attribute paths re-read per item) end quickly:
+// each case below took hours before the searches became linear.
+TEST(JinjaHostile, QuadraticOperationsAreLinear) {
+  const std::string setup = "{% set s = 'a' * 4000000 %}{% set p = 'a' * 2000000 + 'b' %}";
+  EXPECT_EQ(rendered(setup + "{{ p in s }}"), "False");
+  EXPECT_EQ(rendered(setup + "{{ s.find(p) }} {{ s.rfind(p) }} {{ s.count(p) }}"), "-1 -1 0");
+  EXPECT_EQ(rendered(setup + "{{ s.split(p)|length }} {{ s.rsplit(p)|length }} {{ s.replace(p, 'x')|length }}"),
+            "1 1 4000000");
+  EXPECT_EQ(rendered(setup + "{{ s.partition(p)[0]|length }} {{ s.rpartition(p)[2]|length }}"), "4000000 4000000");
+  EXPECT_EQ(rendered(setup + "{{ (s ~ p).find(p) }} {{ (p ~ s ~ p).rfind(p) }}"), "4000000 6000001");
+  EXPECT_EQ(rendered(setup + "{{ s|replace(p, 'x')|length }}"), "4000000");
+  // A strip set of two million characters, searched for each of four million.
+  EXPECT_EQ(rendered(setup + "{{ s.strip('b' * 2000000 ~ 'a')|length }} {{ s|trim('b' * 2000000 ~ 'a')|length }}"),
+            "0 0");
+  // Non-string keys are hashed like strings.
+  std::string literal = "{";
+  for (int i = 0; i < 200000; i++) literal += std::to_string(i) + ": " + std::to_string(i) + ", ";
+  literal += "1.0: 'one', (2, 'x'): 'tuple'}";
+  EXPECT_EQ(rendered("{% set d = " + literal + " %}{{ d|length }} {{ d[1] }} {{ d[True] }} {{ d[(2, 'x')] }} "
+                     "{{ 199999 in d }} {{ 200000 in d }}"),
+            "200001 one one tuple True False");
+  EXPECT_EQ(rendered("{{ range(100000)|unique|list|length }} {{ [1, 1.0, True, 2, '2']|unique|list }}"),
+            "100000 [1, 2, '2']");
+  // An attribute path is parsed once per filter call, and walking it per item is charged.
+  EXPECT_EQ(failure_of("{{ range(100000)|map(attribute='.' * 500000, default=0)|list|length }}"), ErrorKind::LimitError);
+  EXPECT_EQ(rendered("{{ [{'a': {'b': 1}}, {'a': {'b': 2}}]|map(attribute='a.b')|join(',') }}"), "1,2");
+  EXPECT_EQ(rendered("{{ [{'a': 2, 'b': 1}, {'a': 1, 'b': 2}]|sort(attribute='a, b')|map(attribute='b')|join }}"),
+            "21");
+}
+
+// Results of many pieces are refused before they are built: the process
+// stays far below 1 GiB (each case needed several GiB before).
+TEST(JinjaHostile, ManyPiecesAreRefusedBeforeBuilding) {
+  EXPECT_EQ(failure_of("{{ (',' * 30000000).split(',')|length }}"), ErrorKind::LimitError);
+  EXPECT_EQ(failure_of("{{ (',' * 30000000).rsplit(',')|length }}"), ErrorKind::LimitError);
+  EXPECT_EQ(failure_of("{{ ('a ' * 15000000).split()|length }}"), ErrorKind::LimitError);
+  EXPECT_EQ(failure_of("{{ ('\n' * 30000000).splitlines()|length }}"), ErrorKind::LimitError);
+  EXPECT_EQ(failure_of("{{ ('\n' * 30000000)|indent|length }}"), ErrorKind::LimitError);
+  EXPECT_EQ(rendered("{{ ('\n' * 3000000)|indent(0)|length }} {{ 'a\r\nb\u2028c\n'|indent(2, blank=true)|tojson }}"),
+            "3000000 \"a\\n  b\\n  c\\n  \"");
+  EXPECT_LT(peak_rss_bytes(), 1ull << 30);
 }
 
 TEST(JinjaHostile, DeeplyNestedSource) {

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "chat/jinja/builtins.h"
@@ -22,28 +21,42 @@ Value arg_or(const std::vector<std::optional<Value>>& a, size_t i, Value dflt) {
 
 std::string ignore_case(const Value& v) { return pystr::lower(v.str()); }
 
-// Jinja2's make_attrgetter: "a.b.0" walks item lookups; `default` replaces undefined steps.
-Value attribute_path(Interpreter& in, Value item, const Value& attribute, const std::optional<Value>& dflt) {
-  std::vector<Value> parts;
-  if (attribute.is_string()) {
-    for (const std::string& p : pystr::split(attribute.str(), std::string("."), -1)) {
-      const bool digits = !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
-      auto n = digits ? pystr::parse_int(p) : std::nullopt;
-      parts.push_back(n ? Value::integer(*n) : Value::string(p));
+// Jinja2's make_attrgetter: "a.b.0" walks item lookups (a part made of digits
+// is an index), and `default` replaces an undefined step. The path is parsed
+// once per filter call, so its cost is not paid again for every item.
+class Getter {
+ public:
+  Getter() = default;  // no attribute: the item itself
+  Getter(Interpreter& in, const std::optional<Value>& attribute, std::optional<Value> dflt = std::nullopt)
+      : dflt_(std::move(dflt)) {
+    if (!attribute) return;
+    if (attribute->is_string()) {
+      in.charge_scan(*attribute);
+      for (const std::string& p : pystr::split(attribute->str(), std::string("."), -1, in.max_list_items())) {
+        const bool digits = !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
+        auto n = digits ? pystr::parse_int(p) : std::nullopt;
+        path_.push_back(n ? Value::integer(*n) : Value::string(p));
+      }
+    } else if (!attribute->is_none()) {
+      path_.push_back(*attribute);
     }
-  } else if (!attribute.is_none()) {
-    parts.push_back(attribute);
   }
-  for (const Value& p : parts) {
-    item = in.getitem(item, p);
-    if (dflt && !dflt->is_none() && item.is_undefined()) item = *dflt;
+  Value operator()(Interpreter& in, Value item) const {
+    in.charge(path_.size() * sizeof(Value));  // one lookup per step of the path
+    for (const Value& p : path_) {
+      item = in.getitem(item, p);
+      if (dflt_ && !dflt_->is_none() && item.is_undefined()) item = *dflt_;
+    }
+    return item;
   }
-  return item;
-}
+ private:
+  std::vector<Value> path_;
+  std::optional<Value> dflt_;
+};
 
 // Sort key with the case folding Jinja2 applies to strings by default.
-Value sort_key(Interpreter& in, const Value& item, const std::optional<Value>& attribute, bool case_sensitive) {
-  Value k = attribute ? attribute_path(in, item, *attribute, std::nullopt) : item;
+Value sort_key(Interpreter& in, const Value& item, const Getter& get, bool case_sensitive) {
+  Value k = get(in, item);
   if (!case_sensitive && k.is_string()) return Value::string(ignore_case(k));
   return k;
 }
@@ -115,15 +128,27 @@ Value f_indent(Interpreter& in, const Value& v, const Args& args) {
   }
   const bool first = truthy(arg_or(a, 1, Value::boolean(false)));
   const bool blank = truthy(arg_or(a, 2, Value::boolean(false)));
-  const std::vector<std::string> lines = pystr::splitlines(to_str(v) + "\n", false);
-  in.check_size(to_str(v).size() + lines.size() * indention.size());
+  // Jinja2 indents every line after the first (and blank ones only with
+  // `blank`); lines are walked in place, so a text of many short lines costs
+  // no more than its size.
+  const std::string s = to_str(v);
+  size_t breaks = 0;
+  for (size_t i = 0, next = 0; pystr::find_line_break(s, i, &next) < s.size(); i = next) breaks++;
+  in.check_size(s.size() + (breaks + 1) * indention.size());
   std::string out;
-  for (size_t i = 0; i < lines.size(); i++) {
-    if (i > 0) {
+  size_t i = 0;
+  bool first_line = true;
+  while (true) {
+    size_t next = 0;
+    const size_t brk = pystr::find_line_break(s, i, &next);
+    if (!first_line) {
       out += "\n";
-      if (blank || !lines[i].empty()) out += indention;
+      if (blank || brk > i) out += indention;
     }
-    out += lines[i];
+    first_line = false;
+    out.append(s, i, brk - i);
+    if (brk == s.size()) break;
+    i = next;
   }
   if (first) out = indention + out;
   return in.make_string(std::move(out));
@@ -317,12 +342,13 @@ Value f_reverse(Interpreter& in, const Value& v, const Args&) {
 Value f_join(Interpreter& in, const Value& v, const Args& args) {
   auto a = bind_args(args, {"d", "attribute"}, "join");
   const std::string sep = to_str(arg_or(a, 0, Value::string("")));
+  const Getter get(in, a[1]);
   std::string out;
   bool first = true;
   for (const Value& item : in.iterate_charged(v)) {
     if (!first) out += sep;
     first = false;
-    out += to_str(a[1] ? attribute_path(in, item, *a[1], std::nullopt) : item);
+    out += to_str(get(in, item));
     in.check_size(out.size());
   }
   return in.make_string(std::move(out));
@@ -348,7 +374,7 @@ Value f_dictsort(Interpreter& in, const Value& v, const Args& args) {
   std::vector<Value> pairs, keys;
   for (const auto& [k, val] : v.dict().items()) {
     pairs.push_back(in.make_list({k, val}, true));
-    keys.push_back(sort_key(in, by == "key" ? k : val, std::nullopt, case_sensitive));
+    keys.push_back(sort_key(in, by == "key" ? k : val, Getter(), case_sensitive));
   }
   return in.make_list(sorted_by(std::move(pairs), keys, truthy(arg_or(a, 2, Value::boolean(false)))));
 }
@@ -356,16 +382,25 @@ Value f_dictsort(Interpreter& in, const Value& v, const Args& args) {
 Value f_sort(Interpreter& in, const Value& v, const Args& args) {
   auto a = bind_args(args, {"reverse", "case_sensitive", "attribute"}, "sort");
   const bool case_sensitive = truthy(arg_or(a, 1, Value::boolean(false)));
+  // "a,b" sorts by several attributes.
+  const bool multi = a[2] && a[2]->is_string() && a[2]->str().find(',') != std::string::npos;
+  std::vector<Getter> getters;
+  if (multi) {
+    in.charge_scan(*a[2]);
+    for (const std::string& part : pystr::split(a[2]->str(), std::string(","), -1, in.max_list_items()))
+      getters.emplace_back(in, Value::string(pystr::strip(part, std::nullopt, true, true)));
+  } else {
+    getters.emplace_back(in, a[2]);
+  }
   std::vector<Value> items = in.iterate_charged(v);
   std::vector<Value> keys;
   for (const Value& item : items) {
-    if (a[2] && a[2]->is_string() && a[2]->str().find(',') != std::string::npos) {
-      std::vector<Value> multi;  // "a,b": sort by several attributes
-      for (const std::string& part : pystr::split(a[2]->str(), std::string(","), -1))
-        multi.push_back(sort_key(in, item, Value::string(pystr::strip(part, std::nullopt, true, true)), case_sensitive));
-      keys.push_back(in.make_list(std::move(multi)));
+    if (multi) {
+      std::vector<Value> parts;
+      for (const Getter& get : getters) parts.push_back(sort_key(in, item, get, case_sensitive));
+      keys.push_back(in.make_list(std::move(parts)));
     } else {
-      keys.push_back(sort_key(in, item, a[2], case_sensitive));
+      keys.push_back(sort_key(in, item, getters[0], case_sensitive));
     }
   }
   return in.make_list(sorted_by(std::move(items), keys, truthy(arg_or(a, 0, Value::boolean(false)))));
@@ -374,18 +409,14 @@ Value f_sort(Interpreter& in, const Value& v, const Args& args) {
 Value f_unique(Interpreter& in, const Value& v, const Args& args) {
   auto a = bind_args(args, {"case_sensitive", "attribute"}, "unique");
   const bool case_sensitive = truthy(arg_or(a, 0, Value::boolean(false)));
-  std::vector<Value> out, seen;           // seen: keys other than strings (compared linearly)
-  std::unordered_set<std::string> seen_strings;
+  const Getter get(in, a[1]);
+  std::vector<Value> out;
+  Dict seen;  // the keys met so far, hashed: the filter stays linear
   for (const Value& item : in.iterate_charged(v)) {
-    Value key = sort_key(in, item, a[1], case_sensitive);
+    Value key = sort_key(in, item, get, case_sensitive);
     if (!is_hashable(key)) throw Error(ErrorKind::TypeError, std::string("unhashable type: '") + type_name(key) + "'");
-    if (key.is_string()) {
-      if (!seen_strings.insert(key.str()).second) continue;
-    } else {
-      in.charge(seen.size() * sizeof(Value));
-      if (std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return equal(s, key); })) continue;
-      seen.push_back(std::move(key));
-    }
+    if (seen.find(key)) continue;
+    seen.set(key, Value::none());
     out.push_back(item);
   }
   return in.make_list(std::move(out));
@@ -396,10 +427,11 @@ Value min_or_max(Interpreter& in, const Value& v, const Args& args, bool want_ma
   const bool case_sensitive = truthy(arg_or(a, 0, Value::boolean(false)));
   std::vector<Value> items = in.iterate_charged(v);
   if (items.empty()) return Value::undefined("No aggregated item, sequence was empty.");
+  const Getter get(in, a[1]);
   size_t best = 0;
-  Value best_key = sort_key(in, items[0], a[1], case_sensitive);
+  Value best_key = sort_key(in, items[0], get, case_sensitive);
   for (size_t i = 1; i < items.size(); i++) {
-    Value k = sort_key(in, items[i], a[1], case_sensitive);
+    Value k = sort_key(in, items[i], get, case_sensitive);
     if (want_max ? less(best_key, k) : less(k, best_key)) {
       best = i;
       best_key = std::move(k);
@@ -414,8 +446,8 @@ Value f_max(Interpreter& in, const Value& v, const Args& args) { return min_or_m
 Value f_sum(Interpreter& in, const Value& v, const Args& args) {
   auto a = bind_args(args, {"attribute", "start"}, "sum");
   Value total = arg_or(a, 1, Value::integer(0));
-  for (const Value& item : in.iterate_charged(v))
-    total = binary_op(in, ast::BinOp::Add, total, a[0] ? attribute_path(in, item, *a[0], std::nullopt) : item);
+  const Getter get(in, a[0]);
+  for (const Value& item : in.iterate_charged(v)) total = binary_op(in, ast::BinOp::Add, total, get(in, item));
   return total;
 }
 
@@ -451,7 +483,8 @@ Value f_map(Interpreter& in, const Value& v, const Args& args) {
       else throw Error(ErrorKind::TemplateRuntimeError, "Unexpected keyword argument " + pystr::repr(k));
     }
     if (!attribute) throw Error(ErrorKind::TemplateRuntimeError, "map requires a filter argument");
-    for (const Value& item : in.iterate_charged(v)) out.push_back(attribute_path(in, item, *attribute, dflt));
+    const Getter get(in, attribute, dflt);
+    for (const Value& item : in.iterate_charged(v)) out.push_back(get(in, item));
   } else {
     const std::string filter = to_string_arg(args.args[0], "filter name");
     CallArgs rest{std::vector<Value>(args.args.begin() + 1, args.args.end()), args.kwargs};
@@ -474,9 +507,10 @@ Value select_items(Interpreter& in, const Value& v, const Args& args, bool keep_
   if (args.args.size() > off) test = to_string_arg(args.args[off], "test name");
   CallArgs rest;
   if (test) rest = CallArgs{std::vector<Value>(args.args.begin() + off + 1, args.args.end()), args.kwargs};
+  const Getter get(in, attribute);
   std::vector<Value> out;
   for (const Value& item : in.iterate_charged(v)) {
-    const Value subject = attribute ? attribute_path(in, item, *attribute, std::nullopt) : item;
+    const Value subject = get(in, item);
     const bool passed = test ? in.apply_test(*test, subject, rest) : truthy(subject);
     if (passed == keep_if) out.push_back(item);
   }

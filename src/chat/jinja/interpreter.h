@@ -45,7 +45,7 @@ class Scope {
   static constexpr size_t npos = static_cast<size_t>(-1);
   size_t index_of(const std::string& name) const;
   std::vector<std::pair<std::string, Value>> vars_;
-  std::unordered_map<std::string, size_t> index_;
+  std::unordered_map<std::string, size_t, KeyedHash, std::equal_to<>> index_;
 };
 
 class Interpreter {
@@ -68,7 +68,9 @@ class Interpreter {
   // limits and account the work done.
   Value make_string(std::string s);
   Value make_list(std::vector<Value> items, bool is_tuple = false);
-  void check_size(size_t bytes) const;  // LimitError when a result would exceed max_string_bytes
+  void check_size(size_t bytes) const;
+  // The most items a list built by the template may hold (max_string_bytes of Values).
+  size_t max_list_items() const { return limits_.max_string_bytes / sizeof(Value); }  // LimitError when a result would exceed max_string_bytes
   void charge(uint64_t bytes);          // LimitError past max_work_bytes
   // Charges the cost of reading all of `v` (string bytes, container weight):
   // for operations whose cost grows with their input, not their result.

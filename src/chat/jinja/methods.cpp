@@ -261,12 +261,12 @@ Value call_str_method(Interpreter& in, const std::string& s, const std::string& 
     auto sep = optional_str(a[0], "sep");
     if (sep && sep->empty()) throw Error(ErrorKind::ValueError, "empty separator");
     const int64_t maxsplit = a[1] ? to_index(*a[1], "maxsplit") : -1;
-    in.charge(s.size());
-    return str_list(in, name == "split" ? pystr::split(s, sep, maxsplit) : pystr::rsplit(s, sep, maxsplit));
+    const size_t most = in.max_list_items();
+    return str_list(in, name == "split" ? pystr::split(s, sep, maxsplit, most) : pystr::rsplit(s, sep, maxsplit, most));
   }
   if (name == "splitlines") {
     auto a = bind_args(args, A{"keepends"}, "splitlines");
-    return str_list(in, pystr::splitlines(s, a[0] && truthy(*a[0])));
+    return str_list(in, pystr::splitlines(s, a[0] && truthy(*a[0]), in.max_list_items()));
   }
   if (name == "startswith" || name == "endswith") {
     auto a = bind_args(args, A{"prefix", "start", "end"}, name.c_str());
@@ -330,7 +330,7 @@ Value call_str_method(Interpreter& in, const std::string& s, const std::string& 
     if (!a[0]) throw Error(ErrorKind::TypeError, name + "() takes exactly one argument (0 given)");
     const std::string& sep = to_string_arg(*a[0], "sep");
     if (sep.empty()) throw Error(ErrorKind::ValueError, "empty separator");
-    const size_t hit = name == "partition" ? s.find(sep) : s.rfind(sep);
+    const size_t hit = name == "partition" ? pystr::Pattern(sep).find(s) : pystr::Pattern(sep, true).rfind(s, s.size());
     std::vector<Value> parts;
     if (hit == std::string::npos) {
       parts = name == "partition" ? std::vector<Value>{Value::string(s), Value::string(""), Value::string("")}
@@ -422,7 +422,11 @@ AttrLookup find_method(const Value& self, std::string_view name) {
 Value call_method(Interpreter& in, const Value& self, const std::string& name, const CallArgs& args) {
   switch (self.kind()) {
     case Value::Kind::String:
+      // A str method reads the string and its string arguments once each
+      // (substring searches are linear: pystr::Pattern).
       in.charge(self.str().size());
+      for (const Value& arg : args.args) in.charge_scan(arg);
+      for (const auto& kv : args.kwargs) in.charge_scan(kv.second);
       return call_str_method(in, self.str(), name, args);
     case Value::Kind::Dict:
       if (name != "get") in.charge_scan(self);  // keys()/items()/... copy everything

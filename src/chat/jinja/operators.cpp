@@ -223,7 +223,7 @@ bool contains(const Value& container, const Value& item) {
     case Value::Kind::String:
       if (!item.is_string())
         throw Error(ErrorKind::TypeError, std::string("'in <string>' requires string as left operand, not ") + type_name(item));
-      return container.str().find(item.str()) != std::string::npos;
+      return pystr::contains(container.str(), item.str());
     case Value::Kind::List:
       for (const Value& v : container.list().items)
         if (equal(v, item)) return true;

@@ -1,6 +1,8 @@
 // Python str semantics on UTF-8 (see pystr.h).
 #include "chat/jinja/pystr.h"
 
+#include "chat/jinja/error.h"
+
 #include <unicode/uchar.h>
 #include <unicode/ustring.h>
 
@@ -92,12 +94,60 @@ bool is_space(char32_t c) {
          c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
+// ---- substring search --------------------------------------------------------
+
+Pattern::Pattern(std::string_view pattern, bool reverse) : pat_(pattern) {
+  if (reverse) std::reverse(pat_.begin(), pat_.end());
+  if (pat_.size() < 2) return;  // single bytes are found with memchr
+  border_.assign(pat_.size(), 0);
+  size_t k = 0;
+  for (size_t i = 1; i < pat_.size(); i++) {
+    while (k > 0 && pat_[i] != pat_[k]) k = border_[k - 1];
+    if (pat_[i] == pat_[k]) k++;
+    border_[i] = static_cast<uint32_t>(k);
+  }
+}
+
+size_t Pattern::find(std::string_view text, size_t from) const {
+  const size_t m = pat_.size(), n = text.size();
+  if (from > n) return npos;
+  if (m == 0) return from;
+  if (m == 1) return text.find(pat_[0], from);
+  size_t k = 0;  // length of the pattern prefix matched so far
+  for (size_t i = from; i < n; i++) {
+    if (k == 0) {  // skip ahead to the next possible start
+      i = text.find(pat_[0], i);
+      if (i == npos) return npos;
+    }
+    while (k > 0 && text[i] != pat_[k]) k = border_[k - 1];
+    if (text[i] == pat_[k] && ++k == m) return i + 1 - m;
+  }
+  return npos;
+}
+
+size_t Pattern::rfind(std::string_view text, size_t end) const {
+  // The forward search run over the text read backwards from `end`, with the
+  // pattern reversed by the constructor.
+  const size_t m = pat_.size();
+  end = std::min(end, text.size());
+  if (m == 0) return end;
+  if (m == 1) return end == 0 ? npos : text.rfind(pat_[0], end - 1);
+  size_t k = 0;
+  for (size_t i = 0; i < end; i++) {
+    const char c = text[end - 1 - i];
+    while (k > 0 && c != pat_[k]) k = border_[k - 1];
+    if (c == pat_[k] && ++k == m) return end - 1 - i;
+  }
+  return npos;
+}
+
 // ---- strip / split ---------------------------------------------------------
 
 std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left, bool right) {
   const std::u32string cps = decode(s);
-  const std::u32string set = chars ? decode(*chars) : std::u32string();
-  auto strippable = [&](char32_t c) { return chars ? set.find(c) != std::u32string::npos : is_space(c); };
+  std::u32string set = chars ? decode(*chars) : std::u32string();
+  std::sort(set.begin(), set.end());  // binary search keeps this O(n log m), not O(n*m)
+  auto strippable = [&](char32_t c) { return chars ? std::binary_search(set.begin(), set.end(), c) : is_space(c); };
   size_t b = 0, e = cps.size();
   if (left)
     while (b < e && strippable(cps[b])) b++;
@@ -108,8 +158,13 @@ std::string strip(std::string_view s, const std::optional<std::string>& chars, b
 
 namespace {
 
+void check_pieces(size_t pieces, size_t max_pieces) {
+  if (pieces > max_pieces)
+    throw Error(ErrorKind::LimitError, "splitting would build more than " + std::to_string(max_pieces) + " pieces");
+}
+
 // Whitespace split over code points; `from_right` gives rsplit's behaviour.
-std::vector<std::string> split_whitespace(std::string_view s, int64_t maxsplit, bool from_right) {
+std::vector<std::string> split_whitespace(std::string_view s, int64_t maxsplit, bool from_right, size_t max_pieces) {
   std::u32string cps = decode(s);
   if (from_right) std::reverse(cps.begin(), cps.end());
   std::vector<std::u32string> parts;
@@ -118,6 +173,7 @@ std::vector<std::string> split_whitespace(std::string_view s, int64_t maxsplit, 
   while (i < n) {
     while (i < n && is_space(cps[i])) i++;
     if (i == n) break;
+    check_pieces(parts.size() + 1, max_pieces);
     if (maxsplit >= 0 && static_cast<int64_t>(parts.size()) == maxsplit) {
       // The remainder is kept whole, trailing whitespace included.
       parts.push_back(cps.substr(i));
@@ -139,13 +195,16 @@ std::vector<std::string> split_whitespace(std::string_view s, int64_t maxsplit, 
 
 }  // namespace
 
-std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep, int64_t maxsplit) {
-  if (!sep) return split_whitespace(s, maxsplit, false);
+std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep, int64_t maxsplit,
+                               size_t max_pieces) {
+  if (!sep) return split_whitespace(s, maxsplit, false, max_pieces);
+  const Pattern pat(*sep);
   std::vector<std::string> out;
   size_t start = 0;
   while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {
-    const size_t hit = s.find(*sep, start);
-    if (hit == std::string_view::npos) break;
+    const size_t hit = pat.find(s, start);
+    if (hit == Pattern::npos) break;
+    check_pieces(out.size() + 2, max_pieces);
     out.emplace_back(s.substr(start, hit - start));
     start = hit + sep->size();
   }
@@ -153,14 +212,16 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
   return out;
 }
 
-std::vector<std::string> rsplit(std::string_view s, const std::optional<std::string>& sep, int64_t maxsplit) {
-  if (!sep) return split_whitespace(s, maxsplit, true);
+std::vector<std::string> rsplit(std::string_view s, const std::optional<std::string>& sep, int64_t maxsplit,
+                                size_t max_pieces) {
+  if (!sep) return split_whitespace(s, maxsplit, true, max_pieces);
+  const Pattern pat(*sep, true);
   std::vector<std::string> out;
   size_t end = s.size();
   while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {
-    if (end < sep->size()) break;
-    const size_t hit = s.rfind(*sep, end - sep->size());
-    if (hit == std::string_view::npos) break;
+    const size_t hit = pat.rfind(s, end);
+    if (hit == Pattern::npos) break;
+    check_pieces(out.size() + 2, max_pieces);
     out.emplace_back(s.substr(hit + sep->size(), end - hit - sep->size()));
     end = hit;
   }
@@ -169,21 +230,42 @@ std::vector<std::string> rsplit(std::string_view s, const std::optional<std::str
   return out;
 }
 
-std::vector<std::string> splitlines(std::string_view s, bool keepends) {
-  const std::u32string cps = decode(s);
-  auto is_break = [](char32_t c) {
-    return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || (c >= 0x1C && c <= 0x1E) || c == 0x85 ||
-           c == 0x2028 || c == 0x2029;
-  };
+size_t find_line_break(std::string_view s, size_t from, size_t* next) {
+  for (size_t i = from; i < s.size(); i++) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\r') {
+      *next = i + 1 < s.size() && s[i + 1] == '\n' ? i + 2 : i + 1;
+      return i;
+    }
+    if (c == '\n' || c == 0x0B || c == 0x0C || (c >= 0x1C && c <= 0x1E)) {
+      *next = i + 1;
+      return i;
+    }
+    // U+0085 (C2 85), U+2028 and U+2029 (E2 80 A8/A9). Lead bytes never occur
+    // inside another character, so a byte match is a code point match.
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
+      *next = i + 2;
+      return i;
+    }
+    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      *next = i + 3;
+      return i;
+    }
+  }
+  *next = s.size();
+  return s.size();
+}
+
+std::vector<std::string> splitlines(std::string_view s, bool keepends, size_t max_pieces) {
   std::vector<std::string> out;
   size_t i = 0;
-  while (i < cps.size()) {
-    size_t j = i;
-    while (j < cps.size() && !is_break(cps[j])) j++;
-    size_t eol = j;
-    if (j < cps.size()) eol = (cps[j] == '\r' && j + 1 < cps.size() && cps[j + 1] == '\n') ? j + 2 : j + 1;
-    out.push_back(encode(std::u32string_view(cps).substr(i, (keepends ? eol : j) - i)));
-    i = eol;
+  while (i < s.size()) {
+    size_t next = 0;
+    const size_t brk = find_line_break(s, i, &next);
+    check_pieces(out.size() + 1, max_pieces);
+    out.emplace_back(s.substr(i, (keepends ? next : brk) - i));
+    i = next;
   }
   return out;
 }
@@ -204,11 +286,12 @@ std::string replace(std::string_view s, std::string_view old, std::string_view r
     if (count < 0 || done < count) out += repl;
     return out;
   }
+  const Pattern pat(old);
   size_t start = 0;
   int64_t done = 0;
   while (count < 0 || done < count) {
-    const size_t hit = s.find(old, start);
-    if (hit == std::string_view::npos) break;
+    const size_t hit = pat.find(s, start);
+    if (hit == Pattern::npos) break;
     out.append(s.substr(start, hit - start));
     out.append(repl);
     start = hit + old.size();
@@ -220,19 +303,24 @@ std::string replace(std::string_view s, std::string_view old, std::string_view r
 
 size_t count(std::string_view s, std::string_view sub) {
   if (sub.empty()) return length(s) + 1;
+  const Pattern pat(sub);
   size_t n = 0;
-  for (size_t pos = s.find(sub); pos != std::string_view::npos; pos = s.find(sub, pos + sub.size())) n++;
+  for (size_t pos = pat.find(s); pos != Pattern::npos; pos = pat.find(s, pos + sub.size())) n++;
   return n;
 }
 
 int64_t find(std::string_view s, std::string_view sub) {
-  const size_t hit = s.find(sub);
-  return hit == std::string_view::npos ? -1 : static_cast<int64_t>(length(s.substr(0, hit)));
+  const size_t hit = Pattern(sub).find(s);
+  return hit == Pattern::npos ? -1 : static_cast<int64_t>(length(s.substr(0, hit)));
 }
 
 int64_t rfind(std::string_view s, std::string_view sub) {
-  const size_t hit = s.rfind(sub);
-  return hit == std::string_view::npos ? -1 : static_cast<int64_t>(length(s.substr(0, hit)));
+  const size_t hit = Pattern(sub, true).rfind(s, s.size());
+  return hit == Pattern::npos ? -1 : static_cast<int64_t>(length(s.substr(0, hit)));
+}
+
+bool contains(std::string_view s, std::string_view sub) {
+  return sub.size() <= s.size() && Pattern(sub).find(s) != Pattern::npos;
 }
 
 // ---- case mapping (ICU on UTF-16) ------------------------------------------

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "chat/jinja/pystr.h"
 
@@ -113,19 +114,52 @@ bool is_hashable(const Value& v) {
   }
 }
 
+uint64_t hash_key(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::Undefined:
+    case Value::Kind::None: return hash_word(0x6e6f6e65);
+    case Value::Kind::Bool:
+    case Value::Kind::Int: {
+      const auto u = static_cast<unsigned __int128>(v.as_bigint());
+      return hash_word(static_cast<uint64_t>(u >> 64), hash_word(static_cast<uint64_t>(u)));
+    }
+    case Value::Kind::Float: {
+      // An integral float equals the int of the same value, so hashes like it.
+      const double d = v.as_double();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1.7e38)
+        return hash_key(Value::integer(static_cast<BigInt>(d)));
+      uint64_t bits;
+      std::memcpy(&bits, &d, sizeof bits);
+      return hash_word(bits, 0x666c6f6174);
+    }
+    case Value::Kind::String: return hash_bytes(v.str());
+    case Value::Kind::List: {
+      uint64_t h = hash_word(v.list().items.size(), 0x7475706c65);
+      for (const Value& item : v.list().items) h = hash_word(hash_key(item), h);
+      return h;
+    }
+    case Value::Kind::Callable:
+      if (v.callable().type == Callable::Type::Method)
+        return hash_word(reinterpret_cast<uintptr_t>(v.callable().self.identity()), hash_bytes(v.callable().name));
+      return hash_word(reinterpret_cast<uintptr_t>(v.identity()));
+    default: return hash_word(reinterpret_cast<uintptr_t>(v.identity()));
+  }
+}
+
 size_t Dict::index_of(const Value& key) const {
   if (key.is_string()) {
     auto it = string_index_.find(key.str());
     return it == string_index_.end() ? npos : it->second;
   }
   if (!is_hashable(key)) return npos;
-  for (size_t i = 0; i < items_.size(); i++)
-    if (!items_[i].first.is_string() && equal(items_[i].first, key)) return i;
+  auto [lo, hi] = other_index_.equal_range(hash_key(key));
+  for (auto it = lo; it != hi; ++it)
+    if (equal(items_[it->second].first, key)) return it->second;
   return npos;
 }
 
 const Value* Dict::find(std::string_view key) const {
-  auto it = string_index_.find(std::string(key));
+  auto it = string_index_.find(key);
   return it == string_index_.end() ? nullptr : &items_[it->second].second;
 }
 
@@ -148,12 +182,14 @@ void Dict::set(const Value& key, Value value) {
   weight_ += value.weight() + key.weight();
   check_weight(weight_);
   if (key.is_string()) string_index_.emplace(key.str(), items_.size());
+  else other_index_.emplace(hash_key(key), items_.size());
   items_.emplace_back(key, std::move(value));
 }
 
 void Dict::clear() {
   items_.clear();
   string_index_.clear();
+  other_index_.clear();
   depth_ = 1;
   weight_ = 1;
 }

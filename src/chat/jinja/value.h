@@ -8,6 +8,7 @@
 // cheap. Only namespaces and the loop object are mutable.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "chat/jinja/error.h"
+#include "chat/jinja/hash.h"
 
 namespace edgelm::jinja {
 
@@ -139,7 +141,8 @@ class Dict {
   static constexpr size_t npos = static_cast<size_t>(-1);
   size_t index_of(const Value& key) const;
   std::vector<std::pair<Value, Value>> items_;
-  std::unordered_map<std::string, size_t> string_index_;
+  std::unordered_map<std::string, size_t, KeyedHash, std::equal_to<>> string_index_;
+  std::unordered_multimap<uint64_t, size_t> other_index_;  // hash_key() of the other keys
   uint32_t depth_ = 1;
   uint64_t weight_ = 1;
 };
@@ -181,6 +184,8 @@ struct LoopState {
 
 // Python semantics helpers.
 bool is_hashable(const Value& v);
+// Hash of a hashable value, consistent with equal(): 1, 1.0 and True hash alike.
+uint64_t hash_key(const Value& v);
 bool truthy(const Value& v);
 std::string to_str(const Value& v);   // str(v); undefined prints as ""
 std::string repr(const Value& v);     // repr(v)
