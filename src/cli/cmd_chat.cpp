@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "edgelm/json_input.h"
 #include "cli/chat_session.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -41,8 +42,9 @@ int cmd_chat(int argc, char** argv) {
   require_file(c.model_path, "model file");
   if (!tools_path.empty()) {
     require_file(tools_path, "tools file");
-    std::ifstream f(tools_path);
-    c.tools = chat::Json::parse(f, nullptr, false);
+    const std::string text = read_file(tools_path, "tools");
+    if (json_too_deep(text)) throw Error("tools file '" + tools_path + "' nests arrays and objects too deeply");
+    c.tools = chat::Json::parse(text, nullptr, false);
     if (c.tools.is_discarded() || !c.tools.is_array()) throw Error("tools file '" + tools_path + "' must hold a JSON array");
   }
   if (think != "default") c.enable_thinking = think == "on";

@@ -23,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "edgelm/json_input.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "edgelm/chat.h"
@@ -42,6 +43,7 @@ std::string read_text(const std::string& path, const char* what) {
 }
 
 Json parse_json(const std::string& text, const std::string& what) {
+  if (json_too_deep(text)) throw Error(what + " nests arrays and objects more than " + std::to_string(kMaxJsonDepth) + " levels deep");
   Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw Error(what + " is not valid JSON");
   return j;

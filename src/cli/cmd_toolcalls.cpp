@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "edgelm/json_input.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "edgelm/error.h"
@@ -26,9 +27,9 @@ std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::er
 
 // A JSON array of tools, or any object with a "tools" array (a request or a test record).
 Json read_tools(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("tools file '" + path + "' cannot be opened");
-  Json doc = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const std::string text = read_file(path, "tools");
+  if (json_too_deep(text)) throw Error("tools file '" + path + "' nests arrays and objects too deeply");
+  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) throw Error("tools file '" + path + "' is not valid JSON");
   if (doc.is_object() && doc.contains("tools")) doc = doc["tools"];
   if (!doc.is_array() && !doc.is_null()) throw Error("tools file '" + path + "' must hold a JSON array of tools");

@@ -1,3 +1,4 @@
+#include "edgelm/json_input.h"
 #include "tokenizer/hf_json_reader.h"
 
 #include <fstream>
@@ -161,6 +162,8 @@ class Reader final : public nlohmann::json_sax<json> {
 
 HfTokenizerJson read_hf_tokenizer_json(const std::string& path) {
   const std::string text = read_file(path);
+  if (json_too_deep(text))
+    throw Error(path + ": arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
   HfTokenizerJson out;
   Reader reader(out);
   json::sax_parse(text, &reader);
@@ -170,6 +173,8 @@ HfTokenizerJson read_hf_tokenizer_json(const std::string& path) {
 
 json read_json_document(const std::string& path) {
   const std::string text = read_file(path);
+  if (json_too_deep(text))
+    throw Error(path + ": arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
   try {
     return json::parse(text);
   } catch (const json::exception& e) {

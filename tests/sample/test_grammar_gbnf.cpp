@@ -143,6 +143,35 @@ TEST(GbnfTest, DeepNestingIsAnError) {
   EXPECT_THROW(parse_gbnf(text), Error);
 }
 
+// Stacked repetition operators nest without parentheses; lowering them used
+// to recurse once per operator (a stack overflow at 100000 of them).
+TEST(GbnfTest, StackedRepetitionsAreBounded) {
+  EXPECT_NO_THROW(parse_gbnf("root ::= \"a\"" + std::string(500, '?') + "\n"));
+  for (const std::string op : {"?", "*", "+", "{0,1}"}) {
+    std::string stacked;
+    for (int i = 0; i < 100000; i++) stacked += op;
+    try {
+      parse_gbnf("root ::= \"a\"" + stacked + "\n");
+      ADD_FAILURE() << "no error for 100000 stacked " << op;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("nested more than"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Elements are counted as they are produced, not once an alternative is
+// complete: this asks for 10^10 of them in 500 kB of source.
+TEST(GbnfTest, ElementBudgetIsCheckedWhileLowering) {
+  std::string text = "root ::=";
+  for (int i = 0; i < 100000; i++) text += " \"a\"{100000}";
+  try {
+    parse_gbnf(text + "\n");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("grammar too large"), std::string::npos) << e.what();
+  }
+}
+
 TEST(GbnfTest, HugeRepetitionIsBounded) {
   // Nested bounded repetitions share their rules instead of multiplying out.
   const Grammar g = parse_gbnf("root ::= ((\"ab\"{0,1000}){0,1000}){0,1000}\n");

@@ -176,6 +176,19 @@ TEST(JsonSchemaTest, ErrorsNameTheSchemaPath) {
   }
 }
 
+// Hostile schemas end with an error: a deeply nested enum value (copied and
+// printed recursively by the JSON library) and a pattern of stacked
+// repetitions (lowered recursively).
+TEST(JsonSchemaTest, DeepInputsAreRefused) {
+  const int n = 200000;
+  const std::string deep_enum = "{\"enum\": [" + std::string(n, '[') + std::string(n, ']') + "]}";
+  EXPECT_THROW(compile(deep_enum), Error);
+  std::string stacked = "{\"type\": \"string\", \"pattern\": \"^a";
+  for (int i = 0; i < 100000; i++) stacked += "{0,1}";
+  EXPECT_THROW(compile(stacked + "$\"}"), Error);
+  EXPECT_NO_THROW(compile("{\"enum\": [" + std::string(100, '[') + std::string(100, ']') + "]}"));
+}
+
 TEST(JsonSchemaTest, NonStrictModeIgnoresUnsupportedKeywords) {
   JsonSchemaOptions options;
   options.strict = false;

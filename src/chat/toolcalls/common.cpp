@@ -6,6 +6,7 @@
 
 #include "chat/toolcalls/dialect.h"
 #include "edgelm/error.h"
+#include "edgelm/json_input.h"
 
 namespace edgelm::toolcalls::detail {
 
@@ -156,21 +157,7 @@ size_t json_extent(Cursor& cursor) {
 }
 
 std::optional<Json> parse_json(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxNesting) return std::nullopt;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
+  if (json_too_deep(text, kMaxNesting)) return std::nullopt;
   Json value = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return std::nullopt;
   return value;

@@ -14,17 +14,25 @@ constexpr int32_t kInfinite = INT32_MAX / 4;  // "can never finish" in length su
 
 GrammarBuilder::GrammarBuilder() = default;
 
-GrammarBuilder::Expr GrammarBuilder::add(Node node) {
+GrammarBuilder::Expr GrammarBuilder::add(Node node, int32_t depth) {
+  if (depth > kMaxNesting)
+    throw Error("grammar: expressions nested more than " + std::to_string(kMaxNesting) + " levels deep");
   nodes_.push_back(node);
+  depth_.push_back(depth);
   return static_cast<Expr>(nodes_.size() - 1);
 }
 
 GrammarBuilder::Expr GrammarBuilder::add_list(Kind kind, const std::vector<Expr>& kids) {
+  int32_t depth = 0;
+  for (Expr k : kids) {
+    if (k < 0 || static_cast<size_t>(k) >= nodes_.size()) throw Error("grammar: reference to an unknown expression");
+    depth = std::max(depth, depth_[k]);
+  }
   Node n{kind};
   n.a = static_cast<int32_t>(kids_.size());
   n.b = static_cast<int32_t>(kids.size());
   kids_.insert(kids_.end(), kids.begin(), kids.end());
-  return add(n);
+  return add(n, depth + 1);
 }
 
 GrammarBuilder::Expr GrammarBuilder::empty() { return add({Kind::kEmpty}); }
@@ -80,9 +88,10 @@ GrammarBuilder::Expr GrammarBuilder::repeat(Expr item, int32_t min, int32_t max)
     throw Error("grammar: bad repetition bounds {" + std::to_string(min) + "," + std::to_string(max) +
                 "} (allowed: 0 <= min <= max <= " + std::to_string(kMaxRepeat) + ")");
   if (min == 1 && max == 1) return item;
+  if (item < 0 || static_cast<size_t>(item) >= nodes_.size()) throw Error("grammar: reference to an unknown expression");
   Node n{Kind::kRepeat};
   n.a = item, n.b = min, n.c = max;
-  return add(n);
+  return add(n, depth_[item] + 1);
 }
 
 int32_t GrammarBuilder::add_rule(std::string_view name) {
@@ -131,6 +140,16 @@ class Lowering {
   std::map<Expr, int32_t> expr_rule_;
   std::map<std::pair<int, int32_t>, int32_t> star_rule_;
   std::map<std::tuple<int, int32_t, int32_t>, int32_t> optional_chain_;
+  int64_t emitted_ = 0;  // elements put into alternatives under construction, in all
+
+  // Counts elements before they are built: a short source can ask for many
+  // ("a"{100000} a hundred thousand times), and alternatives are only checked
+  // against kMaxElements once complete.
+  void will_emit(int64_t n) {
+    emitted_ += n;
+    if (emitted_ > 2 * static_cast<int64_t>(GrammarBuilder::kMaxElements))
+      throw Error("grammar too large: more than " + std::to_string(GrammarBuilder::kMaxElements) + " elements");
+  }
 
   const GrammarBuilder::Node& node(Expr e) const { return b_.nodes_[e]; }
   Expr kid(Expr e, int i) const { return b_.kids_[node(e).a + i]; }
@@ -140,8 +159,11 @@ class Lowering {
     g_.rule_alts_.emplace_back();
     return static_cast<int32_t>(g_.rule_alts_.size() - 1);
   }
+  // "<parent>-<what><n>", the parent's name cut short: a long rule name must
+  // not be copied into each of the many rules generated under it.
   std::string generated_name(int32_t parent, const char* what) const {
-    return g_.rule_names_[parent] + "-" + what + std::to_string(g_.rule_alts_.size());
+    constexpr size_t kPrefix = 48;
+    return g_.rule_names_[parent].substr(0, kPrefix) + "-" + what + std::to_string(g_.rule_alts_.size());
   }
 
   int32_t byte_set_index(const ByteSet& set) {
@@ -179,6 +201,7 @@ class Lowering {
       case Kind::kEmpty:
         return;
       case Kind::kLiteral:
+        will_emit(n.b);
         for (int i = 0; i < n.b; ++i) {
           ByteSet s;
           s.add(static_cast<uint8_t>(b_.literal_bytes_[n.a + i]));
@@ -258,6 +281,7 @@ class Lowering {
     const GrammarBuilder::Node& n = node(e);
     Element unit;
     if (!unit_element(rule, n.a, unit)) return;  // repeating "" is ""
+    will_emit(n.b);
     for (int i = 0; i < n.b; ++i) out.push_back(unit);
     if (n.c == GrammarBuilder::kUnbounded)
       out.push_back({ElementKind::kRule, star_rule(rule, unit)});

@@ -75,6 +75,9 @@ class GrammarBuilder {
   static constexpr int32_t kUnbounded = -1;
   static constexpr int32_t kMaxRepeat = 100000;     // largest repetition bound
   static constexpr int32_t kMaxElements = 1 << 21;  // largest lowered grammar
+  // Deepest expression (a repetition of a repetition of ..., nested groups):
+  // lowering recurses once per level, so the builder refuses deeper ones.
+  static constexpr int32_t kMaxNesting = 1000;
 
   GrammarBuilder();
 
@@ -112,10 +115,11 @@ class GrammarBuilder {
     int32_t b = 0;  // literal: length; seq/alt: number of kids; repeat: min
     int32_t c = 0;  // repeat: max
   };
-  Expr add(Node node);
+  Expr add(Node node, int32_t depth = 1);
   Expr add_list(Kind kind, const std::vector<Expr>& kids);
 
   std::vector<Node> nodes_;
+  std::vector<int32_t> depth_;  // per node: levels of nesting below and including it
   std::vector<int32_t> kids_;
   std::string literal_bytes_;
   std::vector<CodepointSet> codepoint_sets_;

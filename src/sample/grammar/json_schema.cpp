@@ -1,5 +1,6 @@
 // JSON schema conversion: keyword dispatch, references, allOf merging,
 // objects and arrays. Strings, numbers and literals: json_primitives.cpp.
+#include "edgelm/json_input.h"
 #include "sample/grammar/json_schema.h"
 
 #include <algorithm>
@@ -492,6 +493,8 @@ Grammar json_schema_to_grammar(const json& schema, const JsonSchemaOptions& opti
 }
 
 Grammar json_schema_to_grammar(std::string_view schema_text, const JsonSchemaOptions& options) {
+  if (json_too_deep(schema_text))
+    throw Error("JSON schema nests arrays and objects more than " + std::to_string(kMaxJsonDepth) + " levels deep");
   json schema;
   try {
     schema = json::parse(schema_text);
