@@ -28,6 +28,7 @@ struct ModelInfo {
   int64_t n_ctx_train = 0;
   uint64_t n_params = 0;        // elements of all tensors the model uses
   uint64_t weight_bytes = 0;    // bytes of those tensors in the file
+  uint64_t fingerprint = 0;     // hash of the file's metadata and tensor table (saved states carry it)
 };
 
 class Model {
@@ -114,6 +115,9 @@ class Session {
   const std::vector<int32_t>& history() const;   // the tokens the state has seen
   size_t state_bytes() const;     // KV caches + recurrent state held now
   void reset();                   // back to an empty context (snapshots are kept)
+  // A saved state loads only into a session of the same model file (metadata
+  // and tensor table, by fingerprint) and KV type; load() checks the whole
+  // file first and changes nothing when it throws.
   void save(const std::string& path) const;
   void load(const std::string& path);
   const Model& model() const { return model_; }

@@ -12,6 +12,7 @@ ModelInfo describe(const models::Model& net) {
   const models::HParams& hp = net.hparams();
   info.architecture = hp.arch;
   info.name = net.file().get_string("general.name").value_or("");
+  info.fingerprint = net.file().header_fingerprint();
   if (auto ftype = net.file().get_u32("general.file_type")) info.file_type = file_type_name(*ftype);
   info.n_vocab = hp.n_vocab;
   info.n_embd = hp.n_embd;

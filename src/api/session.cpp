@@ -122,8 +122,18 @@ void Session::reset() {
   impl_->history.clear();
 }
 
-void Session::save(const std::string& path) const { impl_->state.save(path, impl_->history); }
+void Session::save(const std::string& path) const {
+  impl_->state.save(path, impl_->history, model_.info().fingerprint);
+}
 
-void Session::load(const std::string& path) { impl_->history = impl_->state.load(path); }
+void Session::load(const std::string& path) {
+  const memory::StateFileKey key{model_.info().fingerprint, model_.info().n_vocab};
+  try {
+    impl_->history = impl_->state.load(path, key);
+  } catch (...) {
+    if (impl_->state.n_past() == 0) impl_->history.clear();  // the state was reset (see State::load)
+    throw;
+  }
+}
 
 }  // namespace edgelm

@@ -1,4 +1,5 @@
 // File: mapping the image, and typed access to the parsed metadata.
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -33,6 +34,14 @@ uint64_t Value::array_size() const {
     case ValueType::U8: case ValueType::U16: case ValueType::U32: case ValueType::U64: return uints.size();
     default: return ints.size();
   }
+}
+
+uint64_t File::header_fingerprint() const {
+  // FNV-1a over the header bytes (a few MB at most: the tokenizer dominates).
+  uint64_t h = 0xcbf29ce484222325ull;
+  const uint64_t n = std::min(data_offset_, size_);
+  for (uint64_t i = 0; i < n; ++i) h = (h ^ base_[i]) * 0x100000001b3ull;
+  return h;
 }
 
 // ---------------------------------------------------------------- opening

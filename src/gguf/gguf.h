@@ -79,6 +79,10 @@ class File {
   uint32_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }
   uint64_t file_size() const { return size_; }
+  // A 64-bit hash of everything before the tensor data: metadata (architecture,
+  // hyperparameters, tokenizer, template) and the tensor table. Saved session
+  // states carry it so that they only load into the model that made them.
+  uint64_t header_fingerprint() const;
   const std::string& path() const { return path_; }
   bool is_mapped() const { return mapping_ != nullptr; }   // data is a read-only file mapping   // empty for from_bytes
 

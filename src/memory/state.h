@@ -104,6 +104,12 @@ struct Snapshot {
   size_t bytes() const;
 };
 
+// What a state file must match besides the layout (State::load).
+struct StateFileKey {
+  uint64_t model_fingerprint = 0;  // gguf::File::header_fingerprint() of the model
+  int32_t n_vocab = INT32_MAX;     // token ids must lie below it
+};
+
 class State {
  public:
   State(const std::vector<LayerMemorySpec>& specs, const StateOptions& options);
@@ -124,9 +130,11 @@ class State {
   void restore(const Snapshot& s);
 
   // Whole-state persistence; `tokens` are the tokens the state has seen.
-  // load() checks that the file matches this state's layout and returns them.
-  void save(const std::string& path, const std::vector<int32_t>& tokens) const;
-  std::vector<int32_t> load(const std::string& path);
+  // load() checks that the file was made by the same model (fingerprint),
+  // matches this state's layout, is intact (checksum) and holds only token
+  // ids of the vocabulary, before it changes anything; it returns the tokens.
+  void save(const std::string& path, const std::vector<int32_t>& tokens, uint64_t model_fingerprint = 0) const;
+  std::vector<int32_t> load(const std::string& path, const StateFileKey& key = {});
 
   LayerKv& kv(int layer) { return kv_[layer]; }
   RecurrentLayer& recurrent(int layer) { return rec_[layer]; }

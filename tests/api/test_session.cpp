@@ -3,6 +3,7 @@
 // and loading state, each checked against a fresh full computation.
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -134,6 +135,85 @@ TEST_P(SessionTest, SaveAndLoadContinueIdentically) {
   std::vector<float> expected(la.begin(), la.end());
   EXPECT_EQ(max_rel_diff(b.prefill(more), expected), 0.0);
   std::filesystem::remove(path);
+}
+
+std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::vector<uint8_t> out(std::filesystem::file_size(path));
+  FILE* f = std::fopen(path.c_str(), "rb");
+  EXPECT_EQ(std::fread(out.data(), 1, out.size(), f), out.size());
+  std::fclose(f);
+  return out;
+}
+
+void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  std::fclose(f);
+}
+
+// Recomputes a state file's checksum trailer (64-bit FNV-1a of the rest), as
+// someone crafting a file would.
+void reseal(std::vector<uint8_t>& file) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < file.size() - 8; ++i) h = (h ^ file[i]) * 0x100000001b3ull;
+  std::memcpy(file.data() + file.size() - 8, &h, 8);
+}
+
+// A failed load leaves the session exactly as it was: same position, same
+// history, and the next tokens give the same logits as if nothing happened.
+// Before, a file cut short overwrote the first layers' caches and then threw.
+TEST_P(SessionTest, FailedLoadsChangeNothing) {
+  const auto mine = tokens(33, 21, n_vocab_), theirs = tokens(33, 22, n_vocab_), more = tokens(7, 23, n_vocab_);
+  const std::string path = scratch_file("theirs.bin"), bad = scratch_file("bad.bin");
+  {
+    Session other(*model_, options());
+    other.prefill(theirs);
+    other.save(path);
+  }
+  const std::vector<uint8_t> good = read_bytes(path);
+  const size_t tokens_at = 8 + 4 + 8 + 4 + 8 + 8 + 8;  // magic, version, fingerprint, type, layers, n_past, count
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> cases;  // (the error's words, the file)
+  cases.push_back({"damaged", std::vector<uint8_t>(good.begin(), good.end() - 100)});
+  auto flipped = good;
+  flipped[good.size() / 2] ^= 1;
+  cases.push_back({"damaged", flipped});
+  auto foreign = good;
+  const int32_t outside = n_vocab_;
+  std::memcpy(foreign.data() + tokens_at + 4 * 5, &outside, 4);
+  reseal(foreign);
+  cases.push_back({"outside the vocabulary", foreign});
+  auto other_model = good;
+  other_model[12] ^= 0x40;  // the fingerprint
+  reseal(other_model);
+  cases.push_back({"different model", other_model});
+  auto longer = good;
+  longer.insert(longer.end() - 8, {1, 2, 3, 4});
+  reseal(longer);
+  cases.push_back({"trailing bytes", longer});
+
+  Session s(*model_, options());
+  s.prefill(mine);
+  for (const auto& [what, bytes] : cases) {
+    write_bytes(bad, bytes);
+    try {
+      s.load(bad);
+      ADD_FAILURE() << "loaded: " << what;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(s.position(), 33) << what;
+    EXPECT_EQ(s.history(), mine) << what;
+  }
+  Session untouched(*model_, options());
+  untouched.prefill(mine);
+  auto expected = untouched.prefill(more);
+  EXPECT_EQ(max_rel_diff(s.prefill(more), std::vector<float>(expected.begin(), expected.end())), 0.0);
+  EXPECT_NE(model_->info().fingerprint, 0u);
+  EXPECT_EQ(Model::load(shared(GetParam()))->info().fingerprint, model_->info().fingerprint);
+  s.load(path);  // the intact file still loads
+  EXPECT_EQ(s.history(), theirs);
+  std::filesystem::remove(path);
+  std::filesystem::remove(bad);
 }
 
 TEST_P(SessionTest, OverflowAndBadStateFilesAreErrors) {
