@@ -6,6 +6,9 @@
 #include "edgelm/error.h"
 #include "kernels/isa_kernels.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #if defined(__aarch64__) && defined(__linux__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -14,17 +17,25 @@
 namespace edgelm::kernels {
 namespace {
 
+#if defined(__x86_64__)
+// F16C (CPUID leaf 1, ECX bit 29); clang's __builtin_cpu_supports has no name for it.
+bool has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+#endif
+
 bool cpu_supports(Isa isa) {
   switch (isa) {
     case Isa::Scalar: return true;
 #if defined(__x86_64__)
     // __builtin_cpu_supports also checks that the OS saves the vector state.
     case Isa::Avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
     case Isa::Avx512:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
-             __builtin_cpu_supports("f16c");
+             has_f16c();
 #endif
 #if defined(__aarch64__) && defined(__linux__)
     case Isa::Neon: return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;   // needs the dot-product extension

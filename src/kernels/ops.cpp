@@ -8,6 +8,7 @@
 #define EDGELM_OPS_X86 1
 #endif
 
+#include "kernels/isa.h"
 #include "tensor/types.h"
 
 namespace edgelm::kernels {
@@ -156,7 +157,7 @@ void geglu_f16c(const float* gate, const float* up, float* out, int n) {
 
 void geglu(const float* gate, const float* up, float* out, int n) {
 #ifdef EDGELM_OPS_X86
-  static const bool f16c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  static const bool f16c = isa_available(Isa::Avx2);  // AVX2 + FMA + F16C
   if (f16c) return geglu_f16c(gate, up, out, n);
 #endif
   geglu_scalar(gate, up, out, n);

@@ -48,8 +48,10 @@ inline void opaque_int(int32_t& v) { asm volatile("" : "+r"(v)); }
 // pipes, so each loop runs at throughput, yet few enough to stay in registers.
 
 #ifdef EDGELM_PROBE_X86
-template <typename V>
-inline void opaque_vec(V& v) { asm volatile("" : "+v"(v)); }
+// A macro, not a function: the asm must sit inside the target("avx...")
+// function, where a 256/512-bit value may live in a vector register (clang
+// refuses the constraint in a baseline-target helper).
+#define EDGELM_OPAQUE_VEC(v) asm volatile("" : "+v"(v))
 
 constexpr int kAcc512 = 12;   // of 32 zmm registers
 constexpr int kAcc256 = 12;   // of 16 ymm registers
@@ -82,7 +84,7 @@ int64_t int8_avx2(int64_t iters) {
   for (int64_t i = 0; i < iters; ++i) {
 #pragma GCC unroll 16
     for (int k = 0; k < kAcc; ++k) {
-      opaque_vec(a);   // else the product, the same for every k, would be computed once
+      EDGELM_OPAQUE_VEC(a);   // else the product, the same for every k, would be computed once
       acc[k] = _mm256_add_epi32(acc[k], _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));   // 32 u8*s8
     }
   }

@@ -411,7 +411,7 @@ constexpr int kPassTokens = kType == GgmlType::Q8_0 ? V::kQ8LanePass
 template <class V, GgmlType kType, int... Ns>
 void tile_pass(int n, const uint8_t* group, int64_t records, const void* const* act, float* out,
                std::integer_sequence<int, Ns...>) {
-  ((n == Ns + 1 ? (tile_n<V, kType, Ns + 1>(group, records, act, out), true) : false) || ...);
+  (void)((n == Ns + 1 ? (tile_n<V, kType, Ns + 1>(group, records, act, out), true) : false) || ...);
 }
 
 template <class V, GgmlType kType>
