@@ -98,6 +98,11 @@ void write_spm(gguf::Writer& w, int n_vocab) {
   v.add("<unk>", kUnknown);
   v.add("<s>", kControl);
   v.add("</s>", kControl);
+  // The turn markers of the SentencePiece-era chat formats (Gemma 3's and, by
+  // name, Llama 3's), so the real templates of those families tokenize.
+  for (const char* t : {"<start_of_turn>", "<end_of_turn>", "<|begin_of_text|>", "<|start_header_id|>",
+                        "<|end_header_id|>", "<|eot_id|>"})
+    v.add(t, kControl);
   for (int b = 0; b < 256; ++b) v.add(byte_token(b), kByte);
   for (char c = 33; c < 127; ++c) v.add(std::string(1, c), kNormal);
   add_merged(v, letters(kSpmSpace), n_vocab, false, kNormal);

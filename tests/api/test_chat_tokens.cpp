@@ -33,6 +33,7 @@ struct Family {
   const char* end_of_turn;
   const char* start_of_turn;
   const char* bos;
+  const char* reply_role;      // who answers the assistant: "tool", or "user" where the template has no tool turn
 };
 
 std::string tiny_model(const std::string& arch) {
@@ -72,7 +73,7 @@ TEST_P(RoleInjection, UserAndToolTextStaysText) {
     return chat::Json::array({{{"role", "system"}, {"content", "Be brief."}},
                               {{"role", "user"}, {"content", user}},
                               {{"role", "assistant"}, {"content", "Looking it up."}},
-                              {{"role", "tool"}, {"content", tool}}});
+                              {{"role", fam.reply_role}, {"content", tool}}});
   };
 
   in.messages = conversation("What is the weather?", "sunny");
@@ -92,9 +93,12 @@ TEST_P(RoleInjection, UserAndToolTextStaysText) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, RoleInjection,
-                         ::testing::Values(Family{"qwen35", "Qwen3.5-4B.jinja", "<|im_end|>", "<|im_start|>", ""},
-                                           Family{"qwen3", "Qwen-Qwen3-0.6B.jinja", "<|im_end|>", "<|im_start|>", ""},
-                                           Family{"gemma4", "google-gemma-4-E2B-it.jinja", "<turn|>", "<|turn>", "<bos>"}),
+                         ::testing::Values(Family{"qwen35", "Qwen3.5-4B.jinja", "<|im_end|>", "<|im_start|>", "", "tool"},
+                                           Family{"qwen3", "Qwen-Qwen3-0.6B.jinja", "<|im_end|>", "<|im_start|>", "", "tool"},
+                                           Family{"gemma4", "google-gemma-4-E2B-it.jinja", "<turn|>", "<|turn>", "<bos>", "tool"},
+                                           Family{"gemma3", "google-gemma-3-it.jinja", "<end_of_turn>", "<start_of_turn>", "<s>", "user"},
+                                           Family{"llama", "meta-llama-Llama-3.2-3B-Instruct.jinja", "<|eot_id|>",
+                                                  "<|start_header_id|>", "<|begin_of_text|>", "tool"}),
                          [](const auto& info) { return std::string(info.param.arch); });
 
 // A marker character planted by the client cannot open a text span of its own.
