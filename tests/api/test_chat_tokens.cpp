@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support.h"
 #include "edgelm/chat.h"
 #include "edgelm/edgelm.h"
 #include "edgelm/synth.h"
@@ -36,24 +37,13 @@ struct Family {
   const char* reply_role;      // who answers the assistant: "tool", or "user" where the template has no tool turn
 };
 
-std::string tiny_model(const std::string& arch) {
-  const std::string path = (std::filesystem::temp_directory_path() / ("edgelm-inject-" + arch + ".gguf")).string();
-  if (!std::filesystem::exists(path)) {
-    SynthOptions o;
-    o.arch = arch;
-    o.type = "f32";
-    o.output = path;
-    o.n_threads = 1;
-    synthesize_model(o);
-  }
-  return path;
-}
+using test::tiny_model;
 
 class RoleInjection : public ::testing::TestWithParam<Family> {};
 
 TEST_P(RoleInjection, UserAndToolTextStaysText) {
   const Family& fam = GetParam();
-  const std::string tmpl_path = std::string(EDGELM_SHARED_DIR) + "/chat/templates/" + fam.template_file;
+  const std::string tmpl_path = test::shared_path(std::string("chat/templates/") + fam.template_file);
   ASSERT_TRUE(std::filesystem::exists(tmpl_path)) << "reference data not found: " << tmpl_path;
   const auto model = Model::load(tiny_model(fam.arch));
   const chat::ChatTemplate tmpl(slurp(tmpl_path));

@@ -12,12 +12,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support.h"
 #include "edgelm/edgelm.h"
 
 namespace edgelm {
 namespace {
 
-std::string shared(const std::string& rel) { return std::string(EDGELM_SHARED_DIR) + "/" + rel; }
+std::string shared(const std::string& rel) { return test::shared_path(rel); }
 
 const char* kModels[] = {"golden/llama/tiny-llama-f32.gguf", "golden/qwen3/tiny-qwen3-f32.gguf",
                          "golden/gemma3/tiny-gemma3-f32.gguf", "golden/gemma4/tiny-gemma4-f32.gguf",

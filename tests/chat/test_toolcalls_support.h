@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support.h"
 #include "edgelm/toolcalls.h"
 
 namespace toolcalls_test {
@@ -17,7 +18,7 @@ namespace toolcalls_test {
 using Json = nlohmann::ordered_json;
 namespace tc = edgelm::toolcalls;
 
-inline std::string shared_path(const std::string& relative) { return std::string(EDGELM_SHARED_DIR) + "/" + relative; }
+using edgelm::test::shared_path;
 
 // One JSON object per line. Fails the test (and returns nothing) when the file is absent.
 inline std::vector<Json> load_jsonl(const std::string& relative) {

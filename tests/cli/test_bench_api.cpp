@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support.h"
 #include "edgelm/bench.h"
 #include "edgelm/edgelm.h"
 #include "edgelm/inspect.h"
@@ -18,17 +19,7 @@
 
 namespace {
 
-std::string synth(const std::string& arch, const std::string& type) {
-  edgelm::SynthOptions o;
-  o.arch = arch;
-  o.preset = "tiny";
-  o.type = type;
-  o.n_threads = 1;
-  o.output = (std::filesystem::temp_directory_path() /
-              ("edgelm_bench_api_" + std::to_string(::getpid()) + "_" + arch + "_" + type + ".gguf")).string();
-  edgelm::synthesize_model(o);
-  return o.output;
-}
+std::string synth(const std::string& arch, const std::string& type) { return edgelm::test::tiny_model(arch, type); }
 
 // Bytes of the tables the cost model leaves out (read by row look-up only).
 uint64_t gathered_bytes(const edgelm::FileReport& report) {

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "support.h"
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -49,7 +51,7 @@ Result run(const std::string& args, const std::string& stdin_text = "") {
   return r;
 }
 
-std::string shared(const std::string& rel) { return std::string(EDGELM_SHARED_DIR) + "/" + rel; }
+std::string shared(const std::string& rel) { return edgelm::test::shared_path(rel); }
 
 bool have_shared() { return std::filesystem::exists(shared("README.md")); }
 

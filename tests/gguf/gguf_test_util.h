@@ -12,11 +12,12 @@
 #include <unistd.h>
 #include <vector>
 
+#include "support.h"
 #include "gguf/gguf.h"
 
 namespace edgelm::gguf::testing {
 
-inline std::string shared_path(const std::string& rel) { return std::string(EDGELM_SHARED_DIR) + "/" + rel; }
+using edgelm::test::shared_path;
 
 // Appends little-endian fields and remembers where each fixed-size field is,
 // so the mutation test can overwrite exactly the counts, lengths and offsets.

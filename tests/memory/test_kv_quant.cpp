@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support.h"
 #include "edgelm/synth.h"
 #include "memory/state.h"
 #include "models/model.h"
@@ -25,7 +26,7 @@ namespace {
 
 using kernels::KvType;
 
-std::string shared_path(const std::string& rel) { return std::string(EDGELM_SHARED_DIR) + "/" + rel; }
+using test::shared_path;
 
 // Logits of every position: `prefill` tokens in batches of options.max_batch,
 // then the rest one token at a time.
@@ -108,15 +109,7 @@ TEST(KvQuant, GoldenModelsStayCloseToF32Cache) {
 class LongSequence : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string path = (std::filesystem::temp_directory_path() / ("edgelm_test_kv_quant_qwen3_" + std::to_string(::getpid()) + ".gguf")).string();
-    SynthOptions o;
-    o.arch = "qwen3";
-    o.preset = "tiny";
-    o.type = "f32";
-    o.output = path;
-    synthesize_model(o);
-    model_ = models::Model::load(path).release();
-    std::filesystem::remove(path);
+    model_ = models::Model::load(test::tiny_model("qwen3")).release();
     uint32_t s = 2024;
     for (int i = 0; i < kTokens; ++i) {
       s = s * 1664525u + 1013904223u;

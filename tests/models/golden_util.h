@@ -8,9 +8,9 @@
 
 #include <gtest/gtest.h>
 
-namespace edgelm::test {
+#include "support.h"
 
-inline std::string shared_path(const std::string& rel) { return std::string(EDGELM_SHARED_DIR) + "/" + rel; }
+namespace edgelm::test {
 
 inline bool shared_available() {
   std::ifstream f(shared_path("README.md"));

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support.h"
 #include "edgelm/error.h"
 #include "edgelm/synth.h"
 #include "gguf/gguf.h"
@@ -21,19 +22,7 @@
 namespace edgelm {
 namespace {
 
-std::string tiny_model(const std::string& arch) {
-  const std::string path = (std::filesystem::temp_directory_path() / ("edgelm-hostile-" + arch + ".gguf")).string();
-  if (!std::filesystem::exists(path)) {
-    SynthOptions o;
-    o.arch = arch;
-    o.preset = "tiny";
-    o.type = "f32";
-    o.output = path;
-    o.n_threads = 1;
-    synthesize_model(o);
-  }
-  return path;
-}
+using test::tiny_model;
 
 // The file with `key` replaced by `v` (the rest copied as it is).
 std::unique_ptr<gguf::File> with_value(const gguf::File& src, const std::string& key,

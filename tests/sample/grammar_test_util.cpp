@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support.h"
+
 namespace edgelm::testing {
 
 using namespace grammar;
@@ -53,11 +55,7 @@ bool grammar_accepts(const Grammar& g, std::string_view text) {
 
 namespace {
 
-std::string shared_path(const std::string& rel) {
-  const std::string path = std::string(EDGELM_SHARED_DIR) + "/" + rel;
-  if (!std::ifstream(path)) throw std::runtime_error("missing shared test data: " + path + " (see shared/README.md)");
-  return path;
-}
+using edgelm::test::shared_path;
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& name) {
   if (name != "gemma4") return Tokenizer::from_hf_json(shared_path("tokenizers/" + name + "/tokenizer.json"));

@@ -1,3 +1,4 @@
+#include "support.h"
 #include "test_data.h"
 
 #include <gtest/gtest.h>
@@ -10,19 +11,9 @@
 
 namespace edgelm::testing {
 
-std::string shared_path(const std::string& relative) {
-  const std::string path = std::string(EDGELM_SHARED_DIR) + "/" + relative;
-  if (!std::filesystem::exists(path)) {
-    ADD_FAILURE() << "shared test data is missing: " << path
-                  << " (the ../shared folder must sit beside the repository)";
-    return "";
-  }
-  return path;
-}
+std::string shared_path(const std::string& relative) { return test::shared_path(relative); }
 
-bool shared_exists(const std::string& relative) {
-  return std::filesystem::exists(std::string(EDGELM_SHARED_DIR) + "/" + relative);
-}
+bool shared_exists(const std::string& relative) { return test::shared_exists(relative); }
 
 nlohmann::json read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
