@@ -1,7 +1,5 @@
 #include "models/blocks.h"
 
-#include <cstring>
-
 #include "edgelm/error.h"
 
 namespace edgelm::models {
@@ -21,12 +19,11 @@ void norm_rows(ForwardContext& ctx, const float* x, const float* w, float* y, in
   for_each_row(ctx, n, dim, [&](int64_t r) { kernels::rms_norm(x + r * dim, w, y + r * dim, dim, eps); });
 }
 
-void norm_heads(float* x, const float* w, int n_rows, int64_t row_stride, int n_heads, int head_dim, float eps) {
-  for (int r = 0; r < n_rows; ++r)
-    for (int h = 0; h < n_heads; ++h) {
-      float* v = x + r * row_stride + static_cast<int64_t>(h) * head_dim;
-      kernels::rms_norm(v, w, v, head_dim, eps);
-    }
+void norm_heads(float* x, const float* w, int n, int n_heads, int head_dim, float eps) {
+  for (int64_t i = 0; i < static_cast<int64_t>(n) * n_heads; ++i) {
+    float* v = x + i * head_dim;
+    kernels::rms_norm(v, w, v, head_dim, eps);
+  }
 }
 
 void linear(ForwardContext& ctx, const kernels::MatrixView& w, const float* bias, const float* x, int n, float* y) {
@@ -35,20 +32,15 @@ void linear(ForwardContext& ctx, const kernels::MatrixView& w, const float* bias
   for (int t = 0; t < n; ++t) kernels::add(y + t * w.rows, bias, static_cast<int>(w.rows));
 }
 
-namespace {
-
-// Splits the Qwen3.5 joint projection [head: q(D) | gate(D)] into q and gate.
-void split_query_gate(const float* qg, int n, int n_head, int d, float* q, float* gate) {
-  for (int t = 0; t < n; ++t)
-    for (int h = 0; h < n_head; ++h) {
-      const float* src = qg + (static_cast<int64_t>(t) * n_head + h) * 2 * d;
-      std::memcpy(q + (static_cast<int64_t>(t) * n_head + h) * d, src, sizeof(float) * d);
-      std::memcpy(gate + (static_cast<int64_t>(t) * n_head + h) * d, src + d, sizeof(float) * d);
-    }
+float* project(ForwardContext& ctx, ForwardContext::Buf slot, const kernels::MatrixView& w, const float* bias,
+               const float* h, int n) {
+  float* y = ctx.buf(slot, static_cast<size_t>(n) * w.rows);
+  linear(ctx, w, bias, h, n, y);
+  return y;
 }
 
-void rope_rows(ForwardContext& ctx, const kernels::RopeParams& rope, float* x, int n, int64_t pos0,
-               int n_heads, int head_dim) {
+void rope(ForwardContext& ctx, const kernels::RopeParams& rope, float* x, int n, int64_t pos0, int n_heads,
+          int head_dim) {
   ctx.rope_cs.resize(rope.n_rot);
   for (int t = 0; t < n; ++t) {
     kernels::rope_cache(rope, pos0 + t, ctx.rope_cs.data());
@@ -56,76 +48,72 @@ void rope_rows(ForwardContext& ctx, const kernels::RopeParams& rope, float* x, i
   }
 }
 
-// Projects, normalises, rotates and stores K and V of n tokens in the cache.
-void write_kv(ForwardContext& ctx, memory::LayerKv& cache, const AttentionLayer& L, float eps,
-              const float* h, int n, int64_t pos0) {
-  const int kv_dim = L.n_head_kv * L.head_dim;
-  float* k = ctx.buf(ForwardContext::K, static_cast<size_t>(n) * kv_dim);
-  float* v = ctx.buf(ForwardContext::V, static_cast<size_t>(n) * kv_dim);
-  linear(ctx, L.wk, L.bk, h, n, k);
-  linear(ctx, L.wv, L.bv, h, n, v);
-  if (L.k_norm) norm_heads(k, L.k_norm, n, kv_dim, L.n_head_kv, L.head_dim, eps);
-  if (L.v_norm) norm_heads(v, nullptr, n, kv_dim, L.n_head_kv, L.head_dim, eps);
-  rope_rows(ctx, L.rope, k, n, pos0, L.n_head_kv, L.head_dim);
+Qkv project_qkv(ForwardContext& ctx, const AttentionLayer& a, const float* h, int n) {
+  return {project(ctx, ForwardContext::Q, a.wq, a.bq, h, n), project(ctx, ForwardContext::K, a.wk, a.bk, h, n),
+          project(ctx, ForwardContext::V, a.wv, a.bv, h, n)};
+}
+
+void norm_qk(const AttentionLayer& a, float* q, float* k, int n, float eps) {
+  norm_heads(q, a.q_norm, n, a.n_head, a.head_dim, eps);
+  norm_heads(k, a.k_norm, n, a.n_head_kv, a.head_dim, eps);
+}
+
+void rope_qk(ForwardContext& ctx, const AttentionLayer& a, float* q, float* k, int n, int64_t pos0) {
+  rope(ctx, a.rope, q, n, pos0, a.n_head, a.head_dim);
+  rope(ctx, a.rope, k, n, pos0, a.n_head_kv, a.head_dim);
+}
+
+void store_kv(memory::LayerKv& cache, const float* k, const float* v, int n, int64_t pos0, int kv_dim) {
   for (int t = 0; t < n; ++t)
     cache.store(pos0 + t, k + static_cast<int64_t>(t) * kv_dim, v + static_cast<int64_t>(t) * kv_dim);
 }
 
-}  // namespace
-
-void attention_forward(ForwardContext& ctx, memory::State& state, const AttentionLayer& L,
-                       float eps, const float* h, int n, int n_embd, float* out) {
-  (void)n_embd;
-  const int64_t pos0 = state.n_past();
-  const int q_dim = L.n_head * L.head_dim;
-  float* q = ctx.buf(ForwardContext::Q, static_cast<size_t>(n) * q_dim);
-  float* gate = nullptr;
-  if (L.output_gate) {
-    float* qg = ctx.buf(ForwardContext::Tmp, static_cast<size_t>(n) * 2 * q_dim);
-    linear(ctx, L.wq, L.bq, h, n, qg);
-    gate = ctx.buf(ForwardContext::Gate, static_cast<size_t>(n) * q_dim);
-    split_query_gate(qg, n, L.n_head, L.head_dim, q, gate);
-  } else {
-    linear(ctx, L.wq, L.bq, h, n, q);
-  }
-  if (L.q_norm) norm_heads(q, L.q_norm, n, q_dim, L.n_head, L.head_dim, eps);
-  rope_rows(ctx, L.rope, q, n, pos0, L.n_head, L.head_dim);
-
-  if (L.owns_kv) write_kv(ctx, state.kv(L.kv_layer), L, eps, h, n, pos0);
-
-  float* att = ctx.buf(ForwardContext::Att, static_cast<size_t>(n) * q_dim);
+float* attend(ForwardContext& ctx, const memory::LayerKv& cache, const AttentionLayer& a, const float* q, int n,
+              int64_t pos0) {
+  float* out = ctx.buf(ForwardContext::Att, static_cast<size_t>(n) * a.q_dim());
   kernels::AttentionArgs args;
   args.q = q;
-  args.q_stride = q_dim;
+  args.q_stride = a.q_dim();
   args.n_tokens = n;
-  args.n_head = L.n_head;
+  args.n_head = a.n_head;
   args.pos0 = pos0;
-  args.scale = L.scale;
-  args.window = L.window;
-  args.out = att;
-  args.out_stride = q_dim;
-  {
-    const kernels::profile::Op op("attention");
-    kernels::attention(args, state.kv(L.kv_layer).view(), ctx.pool, ctx.att);
-  }
-
-  if (gate)
-    for (int64_t i = 0; i < static_cast<int64_t>(n) * q_dim; ++i) att[i] *= kernels::sigmoid(gate[i]);
-  linear(ctx, L.wo, L.bo, att, n, out);
+  args.scale = a.scale;
+  args.window = a.window;
+  args.out = out;
+  args.out_stride = a.q_dim();
+  const kernels::profile::Op op("attention");
+  kernels::attention(args, cache.view(), ctx.pool, ctx.att);
+  return out;
 }
 
-void ffn_forward(ForwardContext& ctx, const FfnLayer& f, const float* h, int n, int n_embd, float* out) {
-  (void)n_embd;
-  const int64_t width = f.gate.rows;
-  float* g = ctx.buf(ForwardContext::FfnGate, static_cast<size_t>(n) * width);
-  float* u = ctx.buf(ForwardContext::FfnUp, static_cast<size_t>(n) * width);
-  linear(ctx, f.gate, f.b_gate, h, n, g);
-  linear(ctx, f.up, f.b_up, h, n, u);
+memory::LayerMemorySpec kv_spec(const AttentionLayer& a) {
+  memory::LayerMemorySpec spec;
+  if (!a.owns_kv) return spec;   // reads another layer's cache: holds nothing
+  spec.kind = memory::LayerMemorySpec::Kind::Kv;
+  spec.n_head_kv = a.n_head_kv;
+  spec.head_dim_k = spec.head_dim_v = a.head_dim;
+  spec.window = a.window;
+  return spec;
+}
+
+FfnLayer load_ffn(Weights& w, int layer, int E, int64_t F) {
+  const std::string p = "blk." + std::to_string(layer) + ".";
+  FfnLayer f;
+  f.gate = w.matrix(p + "ffn_gate.weight", E, F);
+  f.up = w.matrix(p + "ffn_up.weight", E, F);
+  f.down = w.matrix(p + "ffn_down.weight", F, E);
+  f.b_gate = w.opt_vector(p + "ffn_gate.bias", F);
+  f.b_up = w.opt_vector(p + "ffn_up.bias", F);
+  f.b_down = w.opt_vector(p + "ffn_down.bias", E);
+  return f;
+}
+
+void gated_ffn(ForwardContext& ctx, const FfnLayer& f, GatedActivation act, const float* h, int n, float* out) {
+  float* g = project(ctx, ForwardContext::FfnGate, f.gate, f.b_gate, h, n);
+  const float* u = project(ctx, ForwardContext::FfnUp, f.up, f.b_up, h, n);
   // Element-wise, so split across the pool: in a 512-token prompt this is
   // millions of table look-ups or exponentials per layer.
-  const int64_t total = static_cast<int64_t>(n) * width;
-  const auto act = f.act == FfnLayer::Act::Silu ? kernels::swiglu : kernels::geglu;
-  ctx.pool.parallel_for(total, 16384, [&](int, int64_t begin, int64_t end) {
+  ctx.pool.parallel_for(static_cast<int64_t>(n) * f.gate.rows, 16384, [&](int, int64_t begin, int64_t end) {
     act(g + begin, u + begin, g + begin, static_cast<int>(end - begin));
   });
   linear(ctx, f.down, f.b_down, g, n, out);

@@ -1,6 +1,6 @@
 // Building blocks shared by the architectures: embedding look-up, row norms,
-// the attention block (every variant the five architectures need), the gated
-// FFN and the output head. Model files compose these.
+// the steps of attention, the gated FFN and the output head. Each model file
+// composes them in its own order.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -31,32 +31,33 @@ void for_each_row(ForwardContext& ctx, int n, int64_t width, const Fn& fn) {
   });
 }
 
-// Per-head norm: rows of n_heads x head_dim, each head normalised separately.
-void norm_heads(float* x, const float* w, int n_rows, int64_t row_stride, int n_heads, int head_dim, float eps);
-
+// ---- Attention, step by step ---------------------------------------------
+// The weights and shape of one layer's attention. Each model file runs the
+// steps below in its architecture's order (project Q/K/V, norm heads, rotate,
+// store K/V, attend, gate, project out), so its attention reads like its paper.
 struct AttentionLayer {
   kernels::MatrixView wq, wk, wv, wo;
-  bool owns_kv = true;          // false: reads the cache of kv_layer (Gemma 4 shared KV)
-  int kv_layer = 0;             // layer whose cache holds this layer's keys/values
   const float* bq = nullptr;
   const float* bk = nullptr;
   const float* bv = nullptr;
   const float* bo = nullptr;
   const float* q_norm = nullptr;
   const float* k_norm = nullptr;
-  bool v_norm = false;          // weightless RMS norm of V (Gemma 4)
-  bool output_gate = false;     // Q projection also carries a sigmoid output gate per head (Qwen3.5)
   int n_head = 0;
   int n_head_kv = 0;
   int head_dim = 0;
   kernels::RopeParams rope;
   float scale = 1.0f;
-  int window = 0;               // sliding window (0 = full causal)
+  int window = 0;        // sliding window (0 = full causal)
+  int kv_layer = 0;      // layer whose cache holds this layer's keys and values
+  bool owns_kv = true;   // false: reads kv_layer's cache (Gemma 4's shared KV), has no K/V weights
+  int q_dim() const { return n_head * head_dim; }
+  int kv_dim() const { return n_head_kv * head_dim; }
 };
 
-// The projections (and optional biases, Q/K norms) of layer `layer`'s
-// attention under their GGUF names; checks the head counts. A layer that
-// does not own its KV (Gemma 4 shared layers) loads only Q and the output.
+// The projections (optional biases, Q/K norms) of layer `layer`'s attention
+// under their GGUF names; checks the head counts. A layer that does not own
+// its KV (Gemma 4 shared layers) loads only Q and the output.
 struct AttentionShape {
   int n_head = 0, n_head_kv = 0, head_dim = 0;
   bool qk_norm = false;
@@ -64,25 +65,61 @@ struct AttentionShape {
 };
 AttentionLayer load_attention(Weights& w, int layer, int n_embd, const AttentionShape& shape);
 
+// The KV cache a layer's attention needs (nothing for a layer that reads another's).
+memory::LayerMemorySpec kv_spec(const AttentionLayer& a);
+
+// y[n][rows] = W h[n] (+ bias), into the context's scratch buffer `slot`.
+float* project(ForwardContext& ctx, ForwardContext::Buf slot, const kernels::MatrixView& w, const float* bias,
+               const float* h, int n);
+
+// Q, K and V of n rows (the Q, K, V scratch buffers).
+struct Qkv {
+  float* q;
+  float* k;
+  float* v;
+};
+Qkv project_qkv(ForwardContext& ctx, const AttentionLayer& a, const float* h, int n);
+
+// RMS norm of each head of n rows of n_heads x head_dim, in place (w = nullptr: weightless).
+void norm_heads(float* x, const float* w, int n, int n_heads, int head_dim, float eps);
+// Each head of Q and K normalised with the layer's q_norm / k_norm weights.
+void norm_qk(const AttentionLayer& a, float* q, float* k, int n, float eps);
+
+// Rotates each head of n rows at positions pos0, pos0 + 1, ...
+void rope(ForwardContext& ctx, const kernels::RopeParams& rope, float* x, int n, int64_t pos0, int n_heads,
+          int head_dim);
+
+// Q and K rotated with the layer's RoPE.
+void rope_qk(ForwardContext& ctx, const AttentionLayer& a, float* q, float* k, int n, int64_t pos0);
+
+// Writes n rows of keys and values at positions pos0, ... into the cache.
+void store_kv(memory::LayerKv& cache, const float* k, const float* v, int n, int64_t pos0, int kv_dim);
+
+// softmax(q·kᵀ·scale)·v over the cache for n query rows at positions pos0...
+// (causal, and windowed for a sliding layer); returns [n][q_dim] in the Att buffer.
+float* attend(ForwardContext& ctx, const memory::LayerKv& cache, const AttentionLayer& a, const float* q, int n,
+              int64_t pos0);
+
 // Embedding width, layer count, training context, norm epsilon and vocabulary
 // size, checked for plausibility (hostile metadata must not drive allocations).
 void read_base_hparams(const Metadata& meta, HParams& hp);
 
-// out[n][E] = attention block applied to the normalised input h[n][E] at
-// positions state.n_past() ... (the state is not advanced here).
-void attention_forward(ForwardContext& ctx, memory::State& state, const AttentionLayer& layer,
-                       float eps, const float* h, int n, int n_embd, float* out);
-
+// ---- Gated feed-forward ----------------------------------------------------
 struct FfnLayer {
   kernels::MatrixView gate, up, down;
   const float* b_gate = nullptr;
   const float* b_up = nullptr;
   const float* b_down = nullptr;
-  enum class Act { Silu, Gelu } act = Act::Silu;
 };
 
-// out[n][E] = down( act(gate h) * (up h) )
-void ffn_forward(ForwardContext& ctx, const FfnLayer& ffn, const float* h, int n, int n_embd, float* out);
+// blk.<layer>.ffn_{gate,up,down}.weight (and their optional biases).
+FfnLayer load_ffn(Weights& w, int layer, int n_embd, int64_t n_ff);
+
+// act(gate, up, out, n): kernels::swiglu (SiLU) or kernels::geglu (GELU).
+using GatedActivation = void (*)(const float* gate, const float* up, float* out, int n);
+
+// out[n][E] = down( act(gate h, up h) )
+void gated_ffn(ForwardContext& ctx, const FfnLayer& ffn, GatedActivation act, const float* h, int n, float* out);
 
 // y[n][rows] = W x[n] (+ bias)
 void linear(ForwardContext& ctx, const kernels::MatrixView& w, const float* bias, const float* x, int n, float* y);

@@ -17,6 +17,7 @@ class Gemma3Model : public Model {
                bool all_logits) const override;
 
  private:
+  void layer(ForwardContext& ctx, memory::State& state, int i, float* x, int n) const;
   // Layer i slides iff i mod P < P-1 (pattern key absent: P = 6).
   static std::vector<bool> sliding_layers(const Metadata& meta, int n_layer);
 
@@ -64,7 +65,7 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   layers_.resize(hp_.n_layer);
   for (int i = 0; i < hp_.n_layer; ++i) {
     GemmaLayer& L = layers_[i];
-    load_gemma_layer(w, i, E, static_cast<int>(n_ff[i]), L);
+    load_gemma_layer(w, i, E, n_ff[i], L);
     AttentionLayer& a = L.attn;
     a = load_attention(w, i, E, {static_cast<int>(n_head[i]), static_cast<int>(n_head_kv[i]), D, true});
     a.rope = sliding[i] ? rope_local : rope_global;
@@ -74,21 +75,37 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
   head_.softcap = meta.opt_float("final_logit_softcapping", 0.0f);
   for (bool s : sliding) hp_.layer_kinds.push_back(s ? LayerKind::Sliding : LayerKind::Full);
-  weight_bytes_ = w.used_bytes();
-  matrices_ = w.matrices();
-  auto extra = w.unused();
-  if (!extra.empty()) throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture 'gemma3'");
+  finish_loading(w);
 }
 
 std::vector<memory::LayerMemorySpec> Gemma3Model::memory_specs() const {
-  std::vector<memory::LayerMemorySpec> specs(layers_.size());
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
-    specs[i].n_head_kv = layers_[i].attn.n_head_kv;
-    specs[i].head_dim_k = specs[i].head_dim_v = layers_[i].attn.head_dim;
-    specs[i].window = layers_[i].attn.window;
-  }
+  std::vector<memory::LayerMemorySpec> specs;
+  for (const GemmaLayer& L : layers_) specs.push_back(kv_spec(L.attn));
   return specs;
+}
+
+// x += post_norm(attention(pre_norm(x)));  x += post_norm(geglu_ffn(pre_norm(x)))
+// where attention = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), Wv h), each
+// layer with its own window and RoPE base.
+void Gemma3Model::layer(ForwardContext& ctx, memory::State& state, int i, float* x, int n) const {
+  const GemmaLayer& L = layers_[i];
+  const AttentionLayer& a = L.attn;
+  const int E = hp_.n_embd;
+  const int64_t pos = state.n_past();
+  float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
+  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
+
+  norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
+  const auto [q, k, v] = project_qkv(ctx, a, h, n);
+  norm_qk(a, q, k, n, hp_.eps);
+  rope_qk(ctx, a, q, k, n, pos);
+  store_kv(state.kv(i), k, v, n, pos, a.kv_dim());
+  linear(ctx, a.wo, a.bo, attend(ctx, state.kv(i), a, q, n, pos), n, y);
+  add_normed(ctx, x, y, L.post_attention_norm, n, E, hp_.eps);
+
+  norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
+  gated_ffn(ctx, L.ffn, kernels::geglu, h, n, y);
+  add_normed(ctx, x, y, L.post_ffw_norm, n, E, hp_.eps);
 }
 
 void Gemma3Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
@@ -98,7 +115,7 @@ void Gemma3Model::forward(ForwardContext& ctx, memory::State& state, const int32
   embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), x);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const auto section = layer_section(hp_, i);
-    gemma_layer_forward(ctx, state, layers_[i], hp_.eps, x, n, E);
+    layer(ctx, state, static_cast<int>(i), x, n);
   }
   output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
   state.advance(n);

@@ -26,6 +26,7 @@ class Gemma4Model : public Model {
     float output_scale = 1.0f;
   };
   void load_layer(Weights& w, const Metadata& meta, int i);
+  void layer(ForwardContext& ctx, memory::State& state, int i, const float* ple, float* x, int n) const;
   // Per-layer inputs of every token: ple[t][layer][P].
   void per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, const float* x0, float* ple) const;
   void ple_branch(ForwardContext& ctx, const Layer& L, const float* ple_l, float* x, int n) const;
@@ -79,10 +80,7 @@ Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
     hp_.layer_kinds.push_back(sh ? (s ? LayerKind::SharedSliding : LayerKind::SharedFull)
                                  : (s ? LayerKind::Sliding : LayerKind::Full));
   }
-  weight_bytes_ = w.used_bytes();
-  matrices_ = w.matrices();
-  auto extra = w.unused();
-  if (!extra.empty()) throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture 'gemma4'");
+  finish_loading(w);
 }
 
 void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
@@ -101,13 +99,12 @@ void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
   const int source = kv_source(sliding_, i, first_shared_);
 
   Layer& layer = layers_[i];
-  load_gemma_layer(w, i, E, static_cast<int>(n_ff[i]), layer.block);
+  load_gemma_layer(w, i, E, n_ff[i], layer.block);
   AttentionLayer& a = layer.block.attn;
   a = load_attention(w, i, E, {static_cast<int>(n_head[i]), Hkv, D, true, source == i});
   a.kv_layer = source;
   a.scale = 1.0f;
   a.window = sliding ? static_cast<int>(meta.req_int("attention.sliding_window")) : 0;
-  a.v_norm = a.owns_kv;
   if (!a.owns_kv) {
     const AttentionLayer& src = layers_[a.kv_layer].block.attn;
     if (src.head_dim != D || src.n_head_kv != Hkv)
@@ -132,15 +129,8 @@ void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
 }
 
 std::vector<memory::LayerMemorySpec> Gemma4Model::memory_specs() const {
-  std::vector<memory::LayerMemorySpec> specs(layers_.size());
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const AttentionLayer& a = layers_[i].block.attn;
-    if (!a.owns_kv) continue;   // reads another layer's cache: holds nothing
-    specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
-    specs[i].n_head_kv = a.n_head_kv;
-    specs[i].head_dim_k = specs[i].head_dim_v = a.head_dim;
-    specs[i].window = a.window;
-  }
+  std::vector<memory::LayerMemorySpec> specs;
+  for (const Layer& L : layers_) specs.push_back(kv_spec(L.block.attn));   // shared-KV layers hold nothing
   return specs;
 }
 
@@ -174,6 +164,45 @@ void Gemma4Model::ple_branch(ForwardContext& ctx, const Layer& L, const float* p
   add_normed(ctx, x, y, L.ple_post_norm, n, E, hp_.eps);
 }
 
+// x += post_norm(attention(pre_norm(x)));  x += post_norm(geglu_ffn(pre_norm(x)));
+// x += ple_branch(x);  x *= output_scale
+// where attention = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), norm(Wv h))
+// with unit scale; a shared-KV layer computes no K/V and reads an earlier
+// layer's cache.
+void Gemma4Model::layer(ForwardContext& ctx, memory::State& state, int i, const float* ple, float* x,
+                        int n) const {
+  const Layer& L = layers_[i];
+  const GemmaLayer& B = L.block;
+  const AttentionLayer& a = B.attn;
+  const int E = hp_.n_embd;
+  const int64_t pos = state.n_past();
+  float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
+  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
+  memory::LayerKv& cache = state.kv(a.kv_layer);
+
+  norm_rows(ctx, x, B.attn_norm, h, n, E, hp_.eps);
+  float* q = project(ctx, ForwardContext::Q, a.wq, a.bq, h, n);
+  norm_heads(q, a.q_norm, n, a.n_head, a.head_dim, hp_.eps);
+  rope(ctx, a.rope, q, n, pos, a.n_head, a.head_dim);
+  if (a.owns_kv) {
+    float* k = project(ctx, ForwardContext::K, a.wk, a.bk, h, n);
+    float* v = project(ctx, ForwardContext::V, a.wv, a.bv, h, n);
+    norm_heads(k, a.k_norm, n, a.n_head_kv, a.head_dim, hp_.eps);
+    norm_heads(v, nullptr, n, a.n_head_kv, a.head_dim, hp_.eps);   // weightless
+    rope(ctx, a.rope, k, n, pos, a.n_head_kv, a.head_dim);
+    store_kv(cache, k, v, n, pos, a.kv_dim());
+  }
+  linear(ctx, a.wo, a.bo, attend(ctx, cache, a, q, n, pos), n, y);
+  add_normed(ctx, x, y, B.post_attention_norm, n, E, hp_.eps);
+
+  norm_rows(ctx, x, B.ffn_norm, h, n, E, hp_.eps);
+  gated_ffn(ctx, B.ffn, kernels::geglu, h, n, y);
+  add_normed(ctx, x, y, B.post_ffw_norm, n, E, hp_.eps);
+
+  if (n_ple_ > 0) ple_branch(ctx, L, ple + static_cast<int64_t>(i) * n_ple_, x, n);
+  if (L.output_scale != 1.0f) kernels::scale(x, L.output_scale, n * E);
+}
+
 void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                           bool all_logits) const {
   const int E = hp_.n_embd, P = n_ple_;
@@ -185,11 +214,8 @@ void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32
     per_layer_inputs(ctx, tokens, n, x, ple);
   }
   for (int i = 0; i < hp_.n_layer; ++i) {
-    const Layer& L = layers_[i];
     const auto section = layer_section(hp_, static_cast<size_t>(i));
-    gemma_layer_forward(ctx, state, L.block, hp_.eps, x, n, E);
-    if (P > 0) ple_branch(ctx, L, ple + static_cast<int64_t>(i) * P, x, n);
-    if (L.output_scale != 1.0f) kernels::scale(x, L.output_scale, n * E);
+    layer(ctx, state, i, ple, x, n);
   }
   output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
   state.advance(n);

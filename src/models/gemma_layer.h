@@ -1,5 +1,6 @@
-// The Gemma block shared by Gemma 3 and Gemma 4: attention and GeGLU FFN,
-// each with a norm before it and another on its output ("sandwich" norms).
+// The tensors every Gemma layer (Gemma 3 and Gemma 4) carries: attention and a
+// GeGLU FFN, each with a norm before it and another on its output ("sandwich"
+// norms). The forward passes live in gemma3.cpp and gemma4.cpp.
 #pragma once
 #include "models/blocks.h"
 
@@ -14,12 +15,9 @@ struct GemmaLayer {
   const float* post_ffw_norm = nullptr;
 };
 
-// Loads the tensors every Gemma layer has, for a layer of the given width.
-void load_gemma_layer(Weights& w, int layer, int n_embd, int n_ff, GemmaLayer& out);
-
-// x += post_norm(attn(pre_norm(x))); x += post_norm(ffn(pre_norm(x)))
-void gemma_layer_forward(ForwardContext& ctx, memory::State& state, const GemmaLayer& L, float eps, float* x,
-                         int n, int n_embd);
+// Loads the norms and the FFN of a Gemma layer (the attention is loaded by
+// the model, whose shapes differ per layer).
+void load_gemma_layer(Weights& w, int layer, int n_embd, int64_t n_ff, GemmaLayer& out);
 
 // x += rms_norm(y) * w, row by row (y is overwritten).
 void add_normed(ForwardContext& ctx, float* x, float* y, const float* w, int n, int dim, float eps);

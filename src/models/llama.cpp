@@ -42,31 +42,28 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
     a.rope = rope;
     a.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     L.ffn_norm = w.vector(p + "ffn_norm.weight", E);
-    const int F = static_cast<int>(n_ff[i]);
-    L.ffn.gate = w.matrix(p + "ffn_gate.weight", E, F);
-    L.ffn.up = w.matrix(p + "ffn_up.weight", E, F);
-    L.ffn.down = w.matrix(p + "ffn_down.weight", F, E);
-    L.ffn.b_gate = w.opt_vector(p + "ffn_gate.bias", F);
-    L.ffn.b_up = w.opt_vector(p + "ffn_up.bias", F);
-    L.ffn.b_down = w.opt_vector(p + "ffn_down.bias", E);
-    L.ffn.act = FfnLayer::Act::Silu;
+    L.ffn = load_ffn(w, i, E, n_ff[i]);
   }
   head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
   hp_.layer_kinds.assign(hp_.n_layer, LayerKind::Full);
-  weight_bytes_ = w.used_bytes();
-  matrices_ = w.matrices();
-  auto extra = w.unused();
-  if (!extra.empty()) throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture " + gguf::quoted(arch));
+  finish_loading(w);
 }
 
 std::vector<memory::LayerMemorySpec> LlamaModel::memory_specs() const {
-  std::vector<memory::LayerMemorySpec> specs(layers_.size());
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
-    specs[i].n_head_kv = layers_[i].attn.n_head_kv;
-    specs[i].head_dim_k = specs[i].head_dim_v = layers_[i].attn.head_dim;
-  }
+  std::vector<memory::LayerMemorySpec> specs;
+  for (const Layer& L : layers_) specs.push_back(kv_spec(L.attn));
   return specs;
+}
+
+void LlamaModel::attention(ForwardContext& ctx, memory::State& state, int i, const float* h, int n,
+                           float* out) const {
+  const AttentionLayer& a = layers_[i].attn;
+  const int64_t pos = state.n_past();
+  const auto [q, k, v] = project_qkv(ctx, a, h, n);
+  if (a.q_norm) norm_qk(a, q, k, n, hp_.eps);   // Qwen3: each head of Q and K RMS-normalised
+  rope_qk(ctx, a, q, k, n, pos);
+  store_kv(state.kv(i), k, v, n, pos, a.kv_dim());
+  linear(ctx, a.wo, a.bo, attend(ctx, state.kv(i), a, q, n, pos), n, out);
 }
 
 void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
@@ -80,10 +77,10 @@ void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_
     const Layer& L = layers_[i];
     const auto section = layer_section(hp_, i);
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
-    attention_forward(ctx, state, L.attn, hp_.eps, h, n, E, y);
+    attention(ctx, state, static_cast<int>(i), h, n, y);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
-    ffn_forward(ctx, L.ffn, h, n, E, y);
+    gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, y);
     kernels::add(x, y, n * E);
   }
   output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);

@@ -20,6 +20,9 @@ class LlamaModel : public Model {
                float* logits, bool all_logits) const override;
 
  private:
+  // The attention of layer i: x = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), Wv h).
+  void attention(ForwardContext& ctx, memory::State& state, int i, const float* h, int n, float* out) const;
+
   struct Layer {
     const float* attn_norm = nullptr;
     AttentionLayer attn;

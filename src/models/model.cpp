@@ -1,6 +1,7 @@
 #include "models/model.h"
 
 #include "edgelm/error.h"
+#include "models/loader.h"
 
 namespace edgelm::models {
 
@@ -13,6 +14,14 @@ const char* layer_kind_name(LayerKind k) {
     case LayerKind::Recurrent: return "recurrent";
   }
   return "?";
+}
+
+void Model::finish_loading(const Weights& w) {
+  weight_bytes_ = w.used_bytes();
+  matrices_ = w.matrices();
+  const auto extra = w.unused();
+  if (!extra.empty())
+    throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture " + gguf::quoted(hp_.arch));
 }
 
 void Model::prepack(ThreadPool& pool) const {

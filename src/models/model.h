@@ -20,6 +20,8 @@ namespace edgelm::models {
 enum class LayerKind { Full, Sliding, SharedFull, SharedSliding, Recurrent };
 const char* layer_kind_name(LayerKind k);
 
+class Weights;
+
 struct HParams {
   std::string arch;
   int n_embd = 0;
@@ -78,6 +80,10 @@ class Model {
   static std::unique_ptr<Model> load(std::unique_ptr<gguf::File> file);
 
  protected:
+  // The end of every loader: keeps the weights' byte count and matrices, and
+  // refuses a file that carries tensors the architecture does not use.
+  void finish_loading(const Weights& w);
+
   std::unique_ptr<gguf::File> file_;
   HParams hp_;
   uint64_t weight_bytes_ = 0;

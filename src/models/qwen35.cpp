@@ -3,6 +3,7 @@
 // layer is followed by a SwiGLU FFN. A trailing MTP ("next-n") block may be
 // stored in the file and is skipped. ARCHITECTURES.md §2.5 and §4.
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "edgelm/error.h"
@@ -197,7 +198,8 @@ class Qwen35Model : public Model {
     const float* ffn_norm = nullptr;   // post_attention_norm: the pre-FFN norm despite its name
     FfnLayer ffn;
   };
-  AttentionLayer load_attention(Weights& w, const Config& c, int i) const;
+  AttentionLayer load_gated_attention(Weights& w, const Config& c, int i) const;
+  void gated_attention(ForwardContext& ctx, memory::State& state, int i, const float* h, int n, float* out) const;
 
   kernels::MatrixView token_embd_;
   std::vector<Layer> layers_;
@@ -206,7 +208,7 @@ class Qwen35Model : public Model {
   kernels::RopeParams rope_;
 };
 
-AttentionLayer Qwen35Model::load_attention(Weights& w, const Config& c, int i) const {
+AttentionLayer Qwen35Model::load_gated_attention(Weights& w, const Config& c, int i) const {
   const std::string p = "blk." + std::to_string(i) + ".";
   const int E = c.n_embd, D = c.head_dim;
   AttentionLayer a;
@@ -214,7 +216,7 @@ AttentionLayer Qwen35Model::load_attention(Weights& w, const Config& c, int i) c
   a.n_head_kv = static_cast<int>(c.n_head_kv[i]);
   a.head_dim = D;
   a.kv_layer = i;
-  a.output_gate = true;   // each head's Q rows are [query (D) | gate (D)]
+  // Each head's Q rows are [query (D) | output gate (D)].
   const int64_t q_rows = 2 * int64_t{a.n_head} * D, kv_rows = int64_t{a.n_head_kv} * D;
   if (w.has(p + "attn_qkv.weight") && !w.has(p + "attn_q.weight")) {
     const kernels::MatrixView qkv = w.matrix(p + "attn_qkv.weight", E, q_rows + 2 * kv_rows);
@@ -261,13 +263,9 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
     L.recurrent = c.recurrent[i];
     L.attn_norm = w.vector(p + "attn_norm.weight", E);
     if (L.recurrent) L.delta = load_delta_net(w, p, c.delta, E);
-    else L.attn = load_attention(w, c, i);
+    else L.attn = load_gated_attention(w, c, i);
     L.ffn_norm = w.vector(p + "post_attention_norm.weight", E);
-    const int64_t F = c.n_ff[i];
-    L.ffn.gate = w.matrix(p + "ffn_gate.weight", E, F);
-    L.ffn.up = w.matrix(p + "ffn_up.weight", E, F);
-    L.ffn.down = w.matrix(p + "ffn_down.weight", F, E);
-    L.ffn.act = FfnLayer::Act::Silu;
+    L.ffn = load_ffn(w, i, E, c.n_ff[i]);
     hp_.layer_kinds.push_back(L.recurrent ? LayerKind::Recurrent : LayerKind::Full);
   }
   head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
@@ -277,25 +275,37 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
     const int block = block_index(t.name);
     if (block >= c.n_layer && block < c.n_layer_all) w.skip(t.name);
   }
-  weight_bytes_ = w.used_bytes();
-  matrices_ = w.matrices();
-  const auto extra = w.unused();
-  if (!extra.empty()) throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture 'qwen35'");
+  finish_loading(w);
 }
 
 std::vector<memory::LayerMemorySpec> Qwen35Model::memory_specs() const {
-  std::vector<memory::LayerMemorySpec> specs(layers_.size());
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const Layer& L = layers_[i];
-    if (L.recurrent) {
-      specs[i] = delta_net_memory(L.delta.shape);
-    } else {
-      specs[i].kind = memory::LayerMemorySpec::Kind::Kv;
-      specs[i].n_head_kv = L.attn.n_head_kv;
-      specs[i].head_dim_k = specs[i].head_dim_v = L.attn.head_dim;
-    }
-  }
+  std::vector<memory::LayerMemorySpec> specs;
+  for (const Layer& L : layers_) specs.push_back(L.recurrent ? delta_net_memory(L.delta.shape) : kv_spec(L.attn));
   return specs;
+}
+
+// Gated attention: [q | gate] = Wq h (per head), then
+// out = Wo·(attend(rope(norm(q)), rope(norm(Wk h)), Wv h) * sigmoid(gate)).
+void Qwen35Model::gated_attention(ForwardContext& ctx, memory::State& state, int i, const float* h, int n,
+                                  float* out) const {
+  const AttentionLayer& a = layers_[i].attn;
+  const int64_t pos = state.n_past();
+  const int D = a.head_dim;
+  const float* qg = project(ctx, ForwardContext::Tmp, a.wq, a.bq, h, n);
+  float* q = ctx.buf(ForwardContext::Q, static_cast<size_t>(n) * a.q_dim());
+  float* gate = ctx.buf(ForwardContext::Gate, static_cast<size_t>(n) * a.q_dim());
+  for (int64_t r = 0; r < static_cast<int64_t>(n) * a.n_head; ++r) {   // split each head's [q | gate]
+    std::memcpy(q + r * D, qg + r * 2 * D, sizeof(float) * D);
+    std::memcpy(gate + r * D, qg + r * 2 * D + D, sizeof(float) * D);
+  }
+  float* k = project(ctx, ForwardContext::K, a.wk, a.bk, h, n);
+  const float* v = project(ctx, ForwardContext::V, a.wv, a.bv, h, n);
+  norm_qk(a, q, k, n, hp_.eps);
+  rope_qk(ctx, a, q, k, n, pos);
+  store_kv(state.kv(i), k, v, n, pos, a.kv_dim());
+  float* att = attend(ctx, state.kv(i), a, q, n, pos);
+  for (int64_t j = 0; j < static_cast<int64_t>(n) * a.q_dim(); ++j) att[j] *= kernels::sigmoid(gate[j]);
+  linear(ctx, a.wo, a.bo, att, n, out);
 }
 
 void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
@@ -310,10 +320,10 @@ void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32
     const auto section = layer_section(hp_, i);
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
     if (L.recurrent) delta_net_forward(ctx, state.recurrent(static_cast<int>(i)), L.delta, hp_.eps, h, n, y);
-    else attention_forward(ctx, state, L.attn, hp_.eps, h, n, E, y);
+    else gated_attention(ctx, state, static_cast<int>(i), h, n, y);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
-    ffn_forward(ctx, L.ffn, h, n, E, y);
+    gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, y);
     kernels::add(x, y, n * E);
   }
   output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
