@@ -120,6 +120,16 @@ class Session {
   // file first and changes nothing when it throws.
   void save(const std::string& path) const;
   void load(const std::string& path);
+
+  // Activation taps, for finding where two implementations part: from now on
+  // every forward pass reports its named intermediate tensors, [rows][cols]
+  // floats for the rows of that pass: "inp_embd"; per layer "blk.N.q_rope",
+  // "blk.N.k_rope", "blk.N.attn_out" (before the output projection),
+  // "blk.N.attn_proj" (or "blk.N.delta_out"), "blk.N.ffn_act", "blk.N.ffn_out",
+  // "blk.N.l_out" (the residual stream after the layer); "result_norm". An
+  // empty function turns them off.
+  using ActivationTap = std::function<void(const std::string& name, const float* data, int rows, int64_t cols)>;
+  void set_activation_tap(ActivationTap tap);
   const Model& model() const { return model_; }
 
  private:

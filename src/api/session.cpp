@@ -122,6 +122,8 @@ void Session::reset() {
   impl_->history.clear();
 }
 
+void Session::set_activation_tap(ActivationTap tap) { impl_->ctx.tap = std::move(tap); }
+
 void Session::save(const std::string& path) const {
   impl_->state.save(path, impl_->history, model_.info().fingerprint);
 }

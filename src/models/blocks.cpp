@@ -19,6 +19,11 @@ void norm_rows(ForwardContext& ctx, const float* x, const float* w, float* y, in
   for_each_row(ctx, n, dim, [&](int64_t r) { kernels::rms_norm(x + r * dim, w, y + r * dim, dim, eps); });
 }
 
+void tap(ForwardContext& ctx, int layer, const char* what, const float* x, int rows, int64_t cols) {
+  if (!ctx.tap) return;
+  ctx.tap(layer < 0 ? std::string(what) : "blk." + std::to_string(layer) + "." + what, x, rows, cols);
+}
+
 void norm_heads(float* x, const float* w, int n, int n_heads, int head_dim, float eps) {
   for (int64_t i = 0; i < static_cast<int64_t>(n) * n_heads; ++i) {
     float* v = x + i * head_dim;
@@ -61,6 +66,8 @@ void norm_qk(const AttentionLayer& a, float* q, float* k, int n, float eps) {
 void rope_qk(ForwardContext& ctx, const AttentionLayer& a, float* q, float* k, int n, int64_t pos0) {
   rope(ctx, a.rope, q, n, pos0, a.n_head, a.head_dim);
   rope(ctx, a.rope, k, n, pos0, a.n_head_kv, a.head_dim);
+  tap(ctx, a.layer, "q_rope", q, n, a.q_dim());
+  tap(ctx, a.layer, "k_rope", k, n, a.kv_dim());
 }
 
 void store_kv(memory::LayerKv& cache, const float* k, const float* v, int n, int64_t pos0, int kv_dim) {
@@ -83,6 +90,7 @@ float* attend(ForwardContext& ctx, const memory::LayerKv& cache, const Attention
   args.out_stride = a.q_dim();
   const kernels::profile::Op op("attention");
   kernels::attention(args, cache.view(), ctx.pool, ctx.att);
+  tap(ctx, a.layer, "attn_out", out, n, a.q_dim());
   return out;
 }
 
@@ -99,6 +107,7 @@ memory::LayerMemorySpec kv_spec(const AttentionLayer& a) {
 FfnLayer load_ffn(Weights& w, int layer, int E, int64_t F) {
   const std::string p = "blk." + std::to_string(layer) + ".";
   FfnLayer f;
+  f.layer = layer;
   f.gate = w.matrix(p + "ffn_gate.weight", E, F);
   f.up = w.matrix(p + "ffn_up.weight", E, F);
   f.down = w.matrix(p + "ffn_down.weight", F, E);
@@ -116,7 +125,9 @@ void gated_ffn(ForwardContext& ctx, const FfnLayer& f, GatedActivation act, cons
   ctx.pool.parallel_for(static_cast<int64_t>(n) * f.gate.rows, 16384, [&](int, int64_t begin, int64_t end) {
     act(g + begin, u + begin, g + begin, static_cast<int>(end - begin));
   });
+  tap(ctx, f.layer, "ffn_act", g, n, f.gate.rows);
   linear(ctx, f.down, f.b_down, g, n, out);
+  tap(ctx, f.layer, "ffn_out", out, n, f.down.rows);
 }
 
 void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, const float* x, int n,
@@ -127,6 +138,7 @@ void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, cons
   const int rows = n - first;
   float* y = ctx.buf(ForwardContext::Tmp, static_cast<size_t>(rows) * n_embd);
   norm_rows(ctx, x + static_cast<int64_t>(first) * n_embd, head.norm, y, rows, n_embd, eps);
+  tap(ctx, -1, "result_norm", y, rows, n_embd);
   linear(ctx, head.weight, nullptr, y, rows, logits);
   if (head.softcap > 0.0f)   // a tanh per vocabulary entry (262k for Gemma): on every thread
     ctx.pool.parallel_for(static_cast<int64_t>(rows) * head.weight.rows, 16384, [&](int, int64_t begin, int64_t end) {
@@ -142,7 +154,7 @@ AttentionLayer load_attention(Weights& w, int layer, int E, const AttentionShape
   a.n_head = s.n_head;
   a.n_head_kv = s.n_head_kv;
   a.head_dim = s.head_dim;
-  a.kv_layer = layer;
+  a.layer = a.kv_layer = layer;
   a.owns_kv = s.owns_kv;
   const int q_dim = s.n_head * s.head_dim, kv_dim = s.n_head_kv * s.head_dim;
   a.wq = w.matrix(p + "attn_q.weight", E, q_dim);

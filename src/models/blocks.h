@@ -31,6 +31,10 @@ void for_each_row(ForwardContext& ctx, int n, int64_t width, const Fn& fn) {
   });
 }
 
+// Reports x [rows][cols] to the session's activation tap, if one is set, as
+// "blk.<layer>.<what>" ("<what>" alone for layer < 0).
+void tap(ForwardContext& ctx, int layer, const char* what, const float* x, int rows, int64_t cols);
+
 // ---- Attention, step by step ---------------------------------------------
 // The weights and shape of one layer's attention. Each model file runs the
 // steps below in its architecture's order (project Q/K/V, norm heads, rotate,
@@ -49,6 +53,7 @@ struct AttentionLayer {
   kernels::RopeParams rope;
   float scale = 1.0f;
   int window = 0;        // sliding window (0 = full causal)
+  int layer = 0;         // this layer's index (names its activation taps)
   int kv_layer = 0;      // layer whose cache holds this layer's keys and values
   bool owns_kv = true;   // false: reads kv_layer's cache (Gemma 4's shared KV), has no K/V weights
   int q_dim() const { return n_head * head_dim; }
@@ -106,6 +111,7 @@ void read_base_hparams(const Metadata& meta, HParams& hp);
 
 // ---- Gated feed-forward ----------------------------------------------------
 struct FfnLayer {
+  int layer = 0;
   kernels::MatrixView gate, up, down;
   const float* b_gate = nullptr;
   const float* b_up = nullptr;

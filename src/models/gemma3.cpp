@@ -101,11 +101,13 @@ void Gemma3Model::layer(ForwardContext& ctx, memory::State& state, int i, float*
   rope_qk(ctx, a, q, k, n, pos);
   store_kv(state.kv(i), k, v, n, pos, a.kv_dim());
   linear(ctx, a.wo, a.bo, attend(ctx, state.kv(i), a, q, n, pos), n, y);
+  tap(ctx, i, "attn_proj", y, n, E);
   add_normed(ctx, x, y, L.post_attention_norm, n, E, hp_.eps);
 
   norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
   gated_ffn(ctx, L.ffn, kernels::geglu, h, n, y);
   add_normed(ctx, x, y, L.post_ffw_norm, n, E, hp_.eps);
+  tap(ctx, i, "l_out", x, n, E);
 }
 
 void Gemma3Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
@@ -113,6 +115,7 @@ void Gemma3Model::forward(ForwardContext& ctx, memory::State& state, const int32
   const int E = hp_.n_embd;
   float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
   embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), x);
+  tap(ctx, -1, "inp_embd", x, n, E);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const auto section = layer_section(hp_, i);
     layer(ctx, state, static_cast<int>(i), x, n);

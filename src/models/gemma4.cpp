@@ -184,15 +184,18 @@ void Gemma4Model::layer(ForwardContext& ctx, memory::State& state, int i, const 
   float* q = project(ctx, ForwardContext::Q, a.wq, a.bq, h, n);
   norm_heads(q, a.q_norm, n, a.n_head, a.head_dim, hp_.eps);
   rope(ctx, a.rope, q, n, pos, a.n_head, a.head_dim);
+  tap(ctx, i, "q_rope", q, n, a.q_dim());
   if (a.owns_kv) {
     float* k = project(ctx, ForwardContext::K, a.wk, a.bk, h, n);
     float* v = project(ctx, ForwardContext::V, a.wv, a.bv, h, n);
     norm_heads(k, a.k_norm, n, a.n_head_kv, a.head_dim, hp_.eps);
     norm_heads(v, nullptr, n, a.n_head_kv, a.head_dim, hp_.eps);   // weightless
     rope(ctx, a.rope, k, n, pos, a.n_head_kv, a.head_dim);
+    tap(ctx, i, "k_rope", k, n, a.kv_dim());
     store_kv(cache, k, v, n, pos, a.kv_dim());
   }
   linear(ctx, a.wo, a.bo, attend(ctx, cache, a, q, n, pos), n, y);
+  tap(ctx, i, "attn_proj", y, n, E);
   add_normed(ctx, x, y, B.post_attention_norm, n, E, hp_.eps);
 
   norm_rows(ctx, x, B.ffn_norm, h, n, E, hp_.eps);
@@ -201,6 +204,7 @@ void Gemma4Model::layer(ForwardContext& ctx, memory::State& state, int i, const 
 
   if (n_ple_ > 0) ple_branch(ctx, L, ple + static_cast<int64_t>(i) * n_ple_, x, n);
   if (L.output_scale != 1.0f) kernels::scale(x, L.output_scale, n * E);
+  tap(ctx, i, "l_out", x, n, E);
 }
 
 void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
@@ -208,6 +212,7 @@ void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32
   const int E = hp_.n_embd, P = n_ple_;
   float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
   embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), x);
+  tap(ctx, -1, "inp_embd", x, n, E);
   float* ple = nullptr;
   if (P > 0) {
     ple = ctx.buf(ForwardContext::PerLayer, static_cast<size_t>(n) * P * hp_.n_layer);

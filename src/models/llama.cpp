@@ -73,15 +73,18 @@ void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_
   float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
   float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
   embed_tokens(token_embd_, tokens, n, 1.0f, x);
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  tap(ctx, -1, "inp_embd", x, n, E);
+  for (int i = 0; i < hp_.n_layer; ++i) {
     const Layer& L = layers_[i];
     const auto section = layer_section(hp_, i);
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
-    attention(ctx, state, static_cast<int>(i), h, n, y);
+    attention(ctx, state, i, h, n, y);
+    tap(ctx, i, "attn_proj", y, n, E);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
     gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, y);
     kernels::add(x, y, n * E);
+    tap(ctx, i, "l_out", x, n, E);
   }
   output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
   state.advance(n);

@@ -3,6 +3,7 @@
 // architecture, each in its own file.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ class ForwardContext {
     return bufs_[b].data();
   }
   ThreadPool pool;
+  // Activation taps: when set, the model reports named intermediate tensors
+  // [rows][cols] as it computes them (Session::set_activation_tap).
+  std::function<void(const std::string& name, const float* data, int rows, int64_t cols)> tap;
   kernels::MatmulScratch mm;
   kernels::AttentionScratch att;
   std::vector<float> rope_cs;

@@ -215,7 +215,7 @@ AttentionLayer Qwen35Model::load_gated_attention(Weights& w, const Config& c, in
   a.n_head = static_cast<int>(c.n_head[i]);
   a.n_head_kv = static_cast<int>(c.n_head_kv[i]);
   a.head_dim = D;
-  a.kv_layer = i;
+  a.layer = a.kv_layer = i;
   // Each head's Q rows are [query (D) | output gate (D)].
   const int64_t q_rows = 2 * int64_t{a.n_head} * D, kv_rows = int64_t{a.n_head_kv} * D;
   if (w.has(p + "attn_qkv.weight") && !w.has(p + "attn_q.weight")) {
@@ -315,16 +315,21 @@ void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32
   float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
   float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
   embed_tokens(token_embd_, tokens, n, 1.0f, x);
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  tap(ctx, -1, "inp_embd", x, n, E);
+  for (int i = 0; i < hp_.n_layer; ++i) {
     const Layer& L = layers_[i];
     const auto section = layer_section(hp_, i);
+    // x += mixer(norm(x)), the mixer a gated delta net or gated attention;
+    // x += swiglu_ffn(norm(x))
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
-    if (L.recurrent) delta_net_forward(ctx, state.recurrent(static_cast<int>(i)), L.delta, hp_.eps, h, n, y);
-    else gated_attention(ctx, state, static_cast<int>(i), h, n, y);
+    if (L.recurrent) delta_net_forward(ctx, state.recurrent(i), L.delta, hp_.eps, h, n, y);
+    else gated_attention(ctx, state, i, h, n, y);
+    tap(ctx, i, L.recurrent ? "delta_out" : "attn_proj", y, n, E);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
     gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, y);
     kernels::add(x, y, n * E);
+    tap(ctx, i, "l_out", x, n, E);
   }
   output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
   state.advance(n);

@@ -10,13 +10,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "support.h"
 #include <nlohmann/json.hpp>
+
+#include "support.h"
 
 namespace {
 
@@ -108,6 +110,50 @@ TEST(Cli, RefusesGgufV1WithAClearMessage) {
   const Result r = run("inspect " + shared("models/tinyllamas-stories-260k-f32.gguf"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("version 1"), std::string::npos) << r.err;
+}
+
+// --dump writes every named activation of every layer; the rows of a batched
+// and a token-by-token run are the same computation, and the dumps say so.
+TEST(Cli, ActivationDumpsCoverEveryLayerInEveryMode) {
+  const std::string model = std::string(EDGELM_SOURCE_DIR) + "/assets/stories260K.gguf";   // 5 layers
+  const std::string ids = "1,403,407,261,146,298,72,471,263,217";
+  const std::string batch = temp_path("dump_batch"), incr = temp_path("dump_incr");
+  ASSERT_EQ(run("logits -m " + model + " --tokens " + ids + " -o /dev/null --dump " + batch).status, 0);
+  ASSERT_EQ(run("logits -m " + model + " --tokens " + ids + " --mode incr -o /dev/null --dump " + incr).status, 0);
+  const nlohmann::json index = nlohmann::json::parse(slurp(batch + "/index.json"));
+  std::set<std::string> names;
+  for (const auto& e : index) {
+    names.insert(e["name"].get<std::string>());
+    EXPECT_EQ(e["rows"], 10) << e["name"];
+    const std::string a = slurp(batch + "/" + e["file"].get<std::string>());
+    const std::string b = slurp(incr + "/" + e["file"].get<std::string>());
+    ASSERT_EQ(a.size(), 10u * e["cols"].get<size_t>() * 4) << e["name"];
+    ASSERT_EQ(a.size(), b.size()) << e["name"];
+    std::vector<float> fa(a.size() / 4), fb(b.size() / 4);
+    std::memcpy(fa.data(), a.data(), a.size());
+    std::memcpy(fb.data(), b.data(), b.size());
+    float scale = 0, diff = 0;
+    for (size_t i = 0; i < fa.size(); ++i) {
+      scale = std::max(scale, std::fabs(fa[i]));
+      diff = std::max(diff, std::fabs(fa[i] - fb[i]));
+    }
+    EXPECT_LE(diff, 1e-5f * scale) << e["name"];
+  }
+  EXPECT_EQ(index.front()["name"], "inp_embd");
+  EXPECT_EQ(index.back()["name"], "result_norm");
+  for (int l = 0; l < 5; ++l)
+    for (const char* what : {"q_rope", "k_rope", "attn_out", "attn_proj", "ffn_act", "ffn_out", "l_out"})
+      EXPECT_TRUE(names.count("blk." + std::to_string(l) + "." + what)) << l << " " << what;
+  if (std::system("python3 --version >/dev/null 2>&1") == 0) {
+    const std::string cmd = "python3 " + std::string(EDGELM_SOURCE_DIR) + "/scripts/compare-dumps.py " + batch + " " +
+                            incr + " --tol 1e-5 >/dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  const std::string only = temp_path("dump_only");
+  ASSERT_EQ(run("logits -m " + model + " --tokens 1,2 -o /dev/null --dump " + only + " --dump-filter 'l_out$'").status, 0);
+  EXPECT_EQ(nlohmann::json::parse(slurp(only + "/index.json")).size(), 5u);
+  EXPECT_EQ(run("logits -m " + model + " --tokens 1 -o /dev/null --dump " + only + " --dump-filter '('").status, 2);
+  for (const std::string& dir : {batch, incr, only}) std::filesystem::remove_all(dir);
 }
 
 TEST(Cli, LogitsMatchGoldenLlamaInEveryMode) {
