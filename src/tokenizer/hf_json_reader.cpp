@@ -19,6 +19,14 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
+// The file's text, refused when nested too deeply to copy or print safely.
+std::string read_json_text(const std::string& path) {
+  std::string text = read_file(path);
+  if (json_too_deep(text))
+    throw Error(path + ": arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+  return text;
+}
+
 // "left right": split at the first space at index >= 1.
 std::pair<std::string, std::string> split_merge(const std::string& text) {
   const size_t space = text.find(' ', 1);
@@ -161,9 +169,7 @@ class Reader final : public nlohmann::json_sax<json> {
 }  // namespace
 
 HfTokenizerJson read_hf_tokenizer_json(const std::string& path) {
-  const std::string text = read_file(path);
-  if (json_too_deep(text))
-    throw Error(path + ": arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+  const std::string text = read_json_text(path);
   HfTokenizerJson out;
   Reader reader(out);
   json::sax_parse(text, &reader);
@@ -172,9 +178,7 @@ HfTokenizerJson read_hf_tokenizer_json(const std::string& path) {
 }
 
 json read_json_document(const std::string& path) {
-  const std::string text = read_file(path);
-  if (json_too_deep(text))
-    throw Error(path + ": arrays and objects nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+  const std::string text = read_json_text(path);
   try {
     return json::parse(text);
   } catch (const json::exception& e) {

@@ -414,9 +414,8 @@ Value f_unique(Interpreter& in, const Value& v, const Args& args) {
   Dict seen;  // the keys met so far, hashed: the filter stays linear
   for (const Value& item : in.iterate_charged(v)) {
     Value key = sort_key(in, item, get, case_sensitive);
-    if (!is_hashable(key)) throw Error(ErrorKind::TypeError, std::string("unhashable type: '") + type_name(key) + "'");
     if (seen.find(key)) continue;
-    seen.set(key, Value::none());
+    seen.set(key, Value::none());  // TypeError for an unhashable key
     out.push_back(item);
   }
   return in.make_list(std::move(out));

@@ -7,7 +7,6 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <string_view>
 
 namespace edgelm::jinja {
@@ -18,7 +17,6 @@ uint64_t hash_word(uint64_t word, uint64_t h = 0);
 struct KeyedHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return hash_bytes(s); }
-  size_t operator()(const std::string& s) const { return hash_bytes(s); }
 };
 
 }  // namespace edgelm::jinja
