@@ -41,6 +41,7 @@ Session::Session(const Model& model, const SessionOptions& options) : model_(mod
   impl_ = std::make_unique<Impl>(net, so, options.n_threads > 0 ? options.n_threads : default_threads(),
                                  options.pin_threads, options.snapshot_budget_bytes);
   impl_->n_batch = so.max_batch;
+  impl_->ctx.activations = net.make_activations(so.max_batch);   // named activations, sized once
   net.prepack(impl_->ctx.pool);   // once per model: later sessions find the packings ready
 }
 

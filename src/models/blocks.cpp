@@ -37,13 +37,6 @@ void linear(ForwardContext& ctx, const kernels::MatrixView& w, const float* bias
   for (int t = 0; t < n; ++t) kernels::add(y + t * w.rows, bias, static_cast<int>(w.rows));
 }
 
-float* project(ForwardContext& ctx, ForwardContext::Buf slot, const kernels::MatrixView& w, const float* bias,
-               const float* h, int n) {
-  float* y = ctx.buf(slot, static_cast<size_t>(n) * w.rows);
-  linear(ctx, w, bias, h, n, y);
-  return y;
-}
-
 void rope(ForwardContext& ctx, const kernels::RopeParams& rope, float* x, int n, int64_t pos0, int n_heads,
           int head_dim) {
   ctx.rope_cs.resize(rope.n_rot);
@@ -53,9 +46,10 @@ void rope(ForwardContext& ctx, const kernels::RopeParams& rope, float* x, int n,
   }
 }
 
-Qkv project_qkv(ForwardContext& ctx, const AttentionLayer& a, const float* h, int n) {
-  return {project(ctx, ForwardContext::Q, a.wq, a.bq, h, n), project(ctx, ForwardContext::K, a.wk, a.bk, h, n),
-          project(ctx, ForwardContext::V, a.wv, a.bv, h, n)};
+void project_qkv(ForwardContext& ctx, const AttentionLayer& a, const float* h, int n, AttentionActivations& act) {
+  linear(ctx, a.wq, a.bq, h, n, act.q.data());
+  linear(ctx, a.wk, a.bk, h, n, act.k.data());
+  linear(ctx, a.wv, a.bv, h, n, act.v.data());
 }
 
 void norm_qk(const AttentionLayer& a, float* q, float* k, int n, float eps) {
@@ -75,9 +69,8 @@ void store_kv(memory::LayerKv& cache, const float* k, const float* v, int n, int
     cache.store(pos0 + t, k + static_cast<int64_t>(t) * kv_dim, v + static_cast<int64_t>(t) * kv_dim);
 }
 
-float* attend(ForwardContext& ctx, const memory::LayerKv& cache, const AttentionLayer& a, const float* q, int n,
-              int64_t pos0) {
-  float* out = ctx.buf(ForwardContext::Att, static_cast<size_t>(n) * a.q_dim());
+void attend(ForwardContext& ctx, const memory::LayerKv& cache, const AttentionLayer& a, const float* q, int n,
+            int64_t pos0, float* out) {
   kernels::AttentionArgs args;
   args.q = q;
   args.q_stride = a.q_dim();
@@ -91,7 +84,6 @@ float* attend(ForwardContext& ctx, const memory::LayerKv& cache, const Attention
   const kernels::profile::Op op("attention");
   kernels::attention(args, cache.view(), ctx.pool, ctx.att);
   tap(ctx, a.layer, "attn_out", out, n, a.q_dim());
-  return out;
 }
 
 memory::LayerMemorySpec kv_spec(const AttentionLayer& a) {
@@ -117,13 +109,16 @@ FfnLayer load_ffn(Weights& w, int layer, int E, int64_t F) {
   return f;
 }
 
-void gated_ffn(ForwardContext& ctx, const FfnLayer& f, GatedActivation act, const float* h, int n, float* out) {
-  float* g = project(ctx, ForwardContext::FfnGate, f.gate, f.b_gate, h, n);
-  const float* u = project(ctx, ForwardContext::FfnUp, f.up, f.b_up, h, n);
+void gated_ffn(ForwardContext& ctx, const FfnLayer& f, GatedActivation activation, const float* h, int n,
+               FfnActivations& act, float* out) {
+  float* g = act.gate.data();
+  const float* u = act.up.data();
+  linear(ctx, f.gate, f.b_gate, h, n, g);
+  linear(ctx, f.up, f.b_up, h, n, act.up.data());
   // Element-wise, so split across the pool: in a 512-token prompt this is
   // millions of table look-ups or exponentials per layer.
   ctx.pool.parallel_for(static_cast<int64_t>(n) * f.gate.rows, 16384, [&](int, int64_t begin, int64_t end) {
-    act(g + begin, u + begin, g + begin, static_cast<int>(end - begin));
+    activation(g + begin, u + begin, g + begin, static_cast<int>(end - begin));
   });
   tap(ctx, f.layer, "ffn_act", g, n, f.gate.rows);
   linear(ctx, f.down, f.b_down, g, n, out);
@@ -131,12 +126,12 @@ void gated_ffn(ForwardContext& ctx, const FfnLayer& f, GatedActivation act, cons
 }
 
 void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, const float* x, int n,
-                    int n_embd, bool all_logits, float* logits) {
+                    int n_embd, bool all_logits, float* normed, float* logits) {
   const kernels::profile::Section section("output head");
   // Only the rows whose logits are wanted go through the (large) LM head.
   const int first = all_logits ? 0 : n - 1;
   const int rows = n - first;
-  float* y = ctx.buf(ForwardContext::Tmp, static_cast<size_t>(rows) * n_embd);
+  float* y = normed;
   norm_rows(ctx, x + static_cast<int64_t>(first) * n_embd, head.norm, y, rows, n_embd, eps);
   tap(ctx, -1, "result_norm", y, rows, n_embd);
   linear(ctx, head.weight, nullptr, y, rows, logits);
@@ -144,6 +139,28 @@ void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, cons
     ctx.pool.parallel_for(static_cast<int64_t>(rows) * head.weight.rows, 16384, [&](int, int64_t begin, int64_t end) {
       kernels::softcap(logits + begin, static_cast<int>(end - begin), head.softcap);
     });
+}
+
+void BlockWidths::include(const AttentionLayer& a) {
+  q_dim = std::max<int64_t>(q_dim, a.q_dim());
+  kv_dim = std::max<int64_t>(kv_dim, a.kv_dim());
+}
+
+void BlockWidths::include(const FfnLayer& f) { n_ff = std::max(n_ff, f.gate.rows); }
+
+TransformerActivations::TransformerActivations(int rows, int E, const BlockWidths& w)
+    : x(floats(rows, E)), h(floats(rows, E)), y(floats(rows, E)) {
+  attn.q.resize(floats(rows, w.q_dim));
+  attn.k.resize(floats(rows, w.kv_dim));
+  attn.v.resize(floats(rows, w.kv_dim));
+  attn.out.resize(floats(rows, w.q_dim));
+  ffn.gate.resize(floats(rows, w.n_ff));
+  ffn.up.resize(floats(rows, w.n_ff));
+}
+
+uint64_t TransformerActivations::bytes() const {
+  return bytes_of(x) + bytes_of(h) + bytes_of(y) + bytes_of(attn.q) + bytes_of(attn.k) + bytes_of(attn.v) +
+         bytes_of(attn.out) + bytes_of(ffn.gate) + bytes_of(ffn.up);
 }
 
 AttentionLayer load_attention(Weights& w, int layer, int E, const AttentionShape& s) {

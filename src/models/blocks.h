@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
@@ -34,6 +35,21 @@ void for_each_row(ForwardContext& ctx, int n, int64_t width, const Fn& fn) {
 // Reports x [rows][cols] to the session's activation tap, if one is set, as
 // "blk.<layer>.<what>" ("<what>" alone for layer < 0).
 void tap(ForwardContext& ctx, int layer, const char* what, const float* x, int rows, int64_t cols);
+
+// ---- Named activations ----------------------------------------------------
+// The tensors of one attention step, each [rows][width] for the widest layer.
+struct AttentionActivations {
+  std::vector<float> q;     // queries [rows][q_dim]
+  std::vector<float> k;     // keys    [rows][kv_dim]
+  std::vector<float> v;     // values  [rows][kv_dim]
+  std::vector<float> out;   // softmax(q·kᵀ)·v per head, before Wo [rows][q_dim]
+};
+
+// The two halves of a gated FFN, [rows][n_ff].
+struct FfnActivations {
+  std::vector<float> gate;   // gate h, then act(gate h, up h)
+  std::vector<float> up;     // up h
+};
 
 // ---- Attention, step by step ---------------------------------------------
 // The weights and shape of one layer's attention. Each model file runs the
@@ -73,17 +89,8 @@ AttentionLayer load_attention(Weights& w, int layer, int n_embd, const Attention
 // The KV cache a layer's attention needs (nothing for a layer that reads another's).
 memory::LayerMemorySpec kv_spec(const AttentionLayer& a);
 
-// y[n][rows] = W h[n] (+ bias), into the context's scratch buffer `slot`.
-float* project(ForwardContext& ctx, ForwardContext::Buf slot, const kernels::MatrixView& w, const float* bias,
-               const float* h, int n);
-
-// Q, K and V of n rows (the Q, K, V scratch buffers).
-struct Qkv {
-  float* q;
-  float* k;
-  float* v;
-};
-Qkv project_qkv(ForwardContext& ctx, const AttentionLayer& a, const float* h, int n);
+// Q, K and V of n rows: act.q = Wq h, act.k = Wk h, act.v = Wv h (+ biases).
+void project_qkv(ForwardContext& ctx, const AttentionLayer& a, const float* h, int n, AttentionActivations& act);
 
 // RMS norm of each head of n rows of n_heads x head_dim, in place (w = nullptr: weightless).
 void norm_heads(float* x, const float* w, int n, int n_heads, int head_dim, float eps);
@@ -101,9 +108,9 @@ void rope_qk(ForwardContext& ctx, const AttentionLayer& a, float* q, float* k, i
 void store_kv(memory::LayerKv& cache, const float* k, const float* v, int n, int64_t pos0, int kv_dim);
 
 // softmax(q·kᵀ·scale)·v over the cache for n query rows at positions pos0...
-// (causal, and windowed for a sliding layer); returns [n][q_dim] in the Att buffer.
-float* attend(ForwardContext& ctx, const memory::LayerKv& cache, const AttentionLayer& a, const float* q, int n,
-              int64_t pos0);
+// (causal, and windowed for a sliding layer), into out[n][q_dim].
+void attend(ForwardContext& ctx, const memory::LayerKv& cache, const AttentionLayer& a, const float* q, int n,
+            int64_t pos0, float* out);
 
 // Embedding width, layer count, training context, norm epsilon and vocabulary
 // size, checked for plausibility (hostile metadata must not drive allocations).
@@ -124,11 +131,38 @@ FfnLayer load_ffn(Weights& w, int layer, int n_embd, int64_t n_ff);
 // act(gate, up, out, n): kernels::swiglu (SiLU) or kernels::geglu (GELU).
 using GatedActivation = void (*)(const float* gate, const float* up, float* out, int n);
 
-// out[n][E] = down( act(gate h, up h) )
-void gated_ffn(ForwardContext& ctx, const FfnLayer& ffn, GatedActivation act, const float* h, int n, float* out);
+// out[n][E] = down( act(gate h, up h) ), with gate h and up h in `act`.
+void gated_ffn(ForwardContext& ctx, const FfnLayer& ffn, GatedActivation activation, const float* h, int n,
+               FfnActivations& act, float* out);
 
 // y[n][rows] = W x[n] (+ bias)
 void linear(ForwardContext& ctx, const kernels::MatrixView& w, const float* bias, const float* x, int n, float* y);
+
+// ---- Activations of a whole transformer ----------------------------------
+// The widest attention and FFN among a model's layers: what its activations
+// are sized for.
+struct BlockWidths {
+  int64_t q_dim = 0, kv_dim = 0, n_ff = 0;
+  void include(const AttentionLayer& a);
+  void include(const FfnLayer& f);
+};
+
+// Sizes for activation structs: rows × width floats, and a buffer's bytes.
+inline size_t floats(int rows, int64_t width) { return static_cast<size_t>(rows) * static_cast<size_t>(width); }
+inline uint64_t bytes_of(const std::vector<float>& v) { return v.size() * sizeof(float); }
+
+// A transformer's activations: the residual stream, the current block's input
+// and output, and the attention and FFN tensors. Families with more state
+// (Gemma 4's per-layer inputs, Qwen3.5's delta net) extend it.
+struct TransformerActivations : Activations {
+  TransformerActivations(int rows, int n_embd, const BlockWidths& widths);
+  std::vector<float> x;   // the residual stream [rows][E]
+  std::vector<float> h;   // the current block's normalised input [rows][E]
+  std::vector<float> y;   // the current block's output, before it joins x [rows][E]
+  AttentionActivations attn;
+  FfnActivations ffn;
+  uint64_t bytes() const override;
+};
 
 struct OutputHead {
   const float* norm = nullptr;
@@ -136,9 +170,10 @@ struct OutputHead {
   float softcap = 0.0f;
 };
 
-// Final norm + LM head for the last row of x, or for every row.
+// Final norm + LM head for the last row of x, or for every row; `normed`
+// holds the normalised rows ([n][n_embd] floats).
 void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, const float* x, int n,
-                    int n_embd, bool all_logits, float* logits);
+                    int n_embd, bool all_logits, float* normed, float* logits);
 
 // Loads the output head, tied to token_embd when output.weight is absent.
 OutputHead load_output_head(Weights& w, const kernels::MatrixView& token_embd, int n_embd, int n_vocab);

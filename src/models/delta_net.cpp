@@ -58,20 +58,34 @@ void decay_and_beta(const DeltaNetLayer& L, int n, float* beta, float* g) {
 
 }  // namespace
 
+DeltaNetActivations::DeltaNetActivations(int rows, const DeltaNetShape& s)
+    : mixed(floats(rows, s.channels())),
+      conv(floats(rows, s.channels())),
+      z(floats(rows, s.value_dim())),
+      beta(floats(rows, s.n_v_heads)),
+      decay(floats(rows, s.n_v_heads)),
+      out(floats(rows, s.value_dim())) {}
+
+uint64_t DeltaNetActivations::bytes() const {
+  return bytes_of(mixed) + bytes_of(conv) + bytes_of(z) + bytes_of(beta) + bytes_of(decay) + bytes_of(out);
+}
+
 void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const DeltaNetLayer& L, float eps,
-                       const float* h, int n, float* out) {
+                       const float* h, int n, DeltaNetActivations& act, float* out) {
   const DeltaNetShape& s = L.shape;
   const memory::LayerMemorySpec spec = delta_net_memory(s);
   if (static_cast<int64_t>(mem.conv.size()) != spec.conv_floats ||
       static_cast<int64_t>(mem.state.size()) != spec.state_floats)
     throw Error("recurrent state does not match the delta-net layer's shape");
   const int64_t C = s.channels(), Vd = s.value_dim();
-  float* mixed = ctx.buf(ForwardContext::Q, static_cast<size_t>(n) * C);
-  float* conv = ctx.buf(ForwardContext::K, static_cast<size_t>(n) * C);
-  float* z = ctx.buf(ForwardContext::Gate, static_cast<size_t>(n) * Vd);
-  float* beta = ctx.buf(ForwardContext::V, static_cast<size_t>(n) * s.n_v_heads);
-  float* g = ctx.buf(ForwardContext::Tmp2, static_cast<size_t>(n) * s.n_v_heads);
-  float* o = ctx.buf(ForwardContext::Att, static_cast<size_t>(n) * Vd);
+  if (act.mixed.size() < floats(n, C) || act.out.size() < floats(n, Vd))
+    throw Error("delta-net activations are smaller than the block's shape");
+  float* mixed = act.mixed.data();
+  float* conv = act.conv.data();
+  float* z = act.z.data();
+  float* beta = act.beta.data();
+  float* g = act.decay.data();
+  float* o = act.out.data();
 
   linear(ctx, L.qkv, nullptr, h, n, mixed);
   linear(ctx, L.z, nullptr, h, n, z);

@@ -4,9 +4,11 @@
 // the output projection. ARCHITECTURES.md §2.5.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "kernels/matmul.h"
 #include "memory/state.h"
+#include "models/blocks.h"
 #include "models/loader.h"
 #include "models/model.h"
 
@@ -37,6 +39,19 @@ struct DeltaNetLayer {
   kernels::MatrixView out;        // ssm_out {value_dim, E}
 };
 
+// The tensors one delta-net block writes, [rows][width] each.
+struct DeltaNetActivations {
+  DeltaNetActivations() = default;
+  DeltaNetActivations(int rows, const DeltaNetShape& shape);
+  std::vector<float> mixed;   // the q|k|v projection [rows][channels]
+  std::vector<float> conv;    // after the causal convolution and SiLU, q and k L2-normalised [rows][channels]
+  std::vector<float> z;       // the output gate [rows][value_dim]
+  std::vector<float> beta;    // sigmoid(ssm_beta h): each head's write strength [rows][n_v_heads]
+  std::vector<float> decay;   // each head's log-decay g [rows][n_v_heads]
+  std::vector<float> out;     // the recurrence's output, then gated-normed [rows][value_dim]
+  uint64_t bytes() const;
+};
+
 // Loads the tensors of one block under `prefix` ("blk.3."), checking every
 // shape against `shape` and that the decay rates A are negative.
 DeltaNetLayer load_delta_net(Weights& w, const std::string& prefix, const DeltaNetShape& shape, int n_embd);
@@ -47,6 +62,6 @@ memory::LayerMemorySpec delta_net_memory(const DeltaNetShape& shape);
 // out[n][E] = delta-net block applied to the normalised input h[n][E]; the
 // tokens are a left-to-right continuation of what `mem` has seen.
 void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const DeltaNetLayer& layer, float eps,
-                       const float* h, int n, float* out);
+                       const float* h, int n, DeltaNetActivations& act, float* out);
 
 }  // namespace edgelm::models

@@ -16,8 +16,11 @@ class Gemma3Model : public Model {
   void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                bool all_logits) const override;
 
+ protected:
+  std::unique_ptr<Activations> new_activations(int max_rows) const override;
+
  private:
-  void layer(ForwardContext& ctx, memory::State& state, int i, float* x, int n) const;
+  void layer(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act, int n) const;
   // Layer i slides iff i mod P < P-1 (pattern key absent: P = 6).
   static std::vector<bool> sliding_layers(const Metadata& meta, int n_layer);
 
@@ -84,28 +87,41 @@ std::vector<memory::LayerMemorySpec> Gemma3Model::memory_specs() const {
   return specs;
 }
 
+std::unique_ptr<Activations> Gemma3Model::new_activations(int rows) const {
+  BlockWidths widths;
+  for (const GemmaLayer& L : layers_) {
+    widths.include(L.attn);
+    widths.include(L.ffn);
+  }
+  return std::make_unique<TransformerActivations>(rows, hp_.n_embd, widths);
+}
+
 // x += post_norm(attention(pre_norm(x)));  x += post_norm(geglu_ffn(pre_norm(x)))
 // where attention = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), Wv h), each
 // layer with its own window and RoPE base.
-void Gemma3Model::layer(ForwardContext& ctx, memory::State& state, int i, float* x, int n) const {
+void Gemma3Model::layer(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act, int n) const {
   const GemmaLayer& L = layers_[i];
   const AttentionLayer& a = L.attn;
   const int E = hp_.n_embd;
   const int64_t pos = state.n_past();
-  float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
-  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
+  float* x = act.x.data();
+  float* h = act.h.data();
+  float* y = act.y.data();
+  float* q = act.attn.q.data();
+  float* k = act.attn.k.data();
 
   norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
-  const auto [q, k, v] = project_qkv(ctx, a, h, n);
+  project_qkv(ctx, a, h, n, act.attn);
   norm_qk(a, q, k, n, hp_.eps);
   rope_qk(ctx, a, q, k, n, pos);
-  store_kv(state.kv(i), k, v, n, pos, a.kv_dim());
-  linear(ctx, a.wo, a.bo, attend(ctx, state.kv(i), a, q, n, pos), n, y);
+  store_kv(state.kv(i), k, act.attn.v.data(), n, pos, a.kv_dim());
+  attend(ctx, state.kv(i), a, q, n, pos, act.attn.out.data());
+  linear(ctx, a.wo, a.bo, act.attn.out.data(), n, y);
   tap(ctx, i, "attn_proj", y, n, E);
   add_normed(ctx, x, y, L.post_attention_norm, n, E, hp_.eps);
 
   norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
-  gated_ffn(ctx, L.ffn, kernels::geglu, h, n, y);
+  gated_ffn(ctx, L.ffn, kernels::geglu, h, n, act.ffn, y);
   add_normed(ctx, x, y, L.post_ffw_norm, n, E, hp_.eps);
   tap(ctx, i, "l_out", x, n, E);
 }
@@ -113,14 +129,14 @@ void Gemma3Model::layer(ForwardContext& ctx, memory::State& state, int i, float*
 void Gemma3Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                           bool all_logits) const {
   const int E = hp_.n_embd;
-  float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
-  embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), x);
-  tap(ctx, -1, "inp_embd", x, n, E);
+  TransformerActivations& act = activations<TransformerActivations>(ctx, n);
+  embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), act.x.data());
+  tap(ctx, -1, "inp_embd", act.x.data(), n, E);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const auto section = layer_section(hp_, i);
-    layer(ctx, state, static_cast<int>(i), x, n);
+    layer(ctx, state, static_cast<int>(i), act, n);
   }
-  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
+  output_forward(ctx, head_, hp_.eps, act.x.data(), n, E, all_logits, act.h.data(), logits);
   state.advance(n);
 }
 

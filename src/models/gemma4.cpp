@@ -11,12 +11,30 @@
 namespace edgelm::models {
 namespace {
 
+// The transformer's activations plus the per-layer inputs of every token.
+struct Gemma4Activations : TransformerActivations {
+  Gemma4Activations(int rows, int n_embd, const BlockWidths& widths, int n_ple, int n_layer)
+      : TransformerActivations(rows, n_embd, widths),
+        ple(floats(rows, int64_t{n_ple} * n_layer)),
+        ple_context(floats(rows, int64_t{n_ple} * n_layer)),
+        ple_gate(floats(rows, n_ple)) {}
+  std::vector<float> ple;           // per-layer inputs [rows][n_layer][P]
+  std::vector<float> ple_context;   // their projection of the embeddings [rows][n_layer][P]
+  std::vector<float> ple_gate;      // one layer's gelu(inp_gate x) * ple [rows][P]
+  uint64_t bytes() const override {
+    return TransformerActivations::bytes() + bytes_of(ple) + bytes_of(ple_context) + bytes_of(ple_gate);
+  }
+};
+
 class Gemma4Model : public Model {
  public:
   explicit Gemma4Model(std::unique_ptr<gguf::File> file);
   std::vector<memory::LayerMemorySpec> memory_specs() const override;
   void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                bool all_logits) const override;
+
+ protected:
+  std::unique_ptr<Activations> new_activations(int max_rows) const override;
 
  private:
   struct Layer {
@@ -26,10 +44,11 @@ class Gemma4Model : public Model {
     float output_scale = 1.0f;
   };
   void load_layer(Weights& w, const Metadata& meta, int i);
-  void layer(ForwardContext& ctx, memory::State& state, int i, const float* ple, float* x, int n) const;
-  // Per-layer inputs of every token: ple[t][layer][P].
-  void per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, const float* x0, float* ple) const;
-  void ple_branch(ForwardContext& ctx, const Layer& L, const float* ple_l, float* x, int n) const;
+  void layer(ForwardContext& ctx, memory::State& state, int i, Gemma4Activations& act, int n) const;
+  // Per-layer inputs of every token: act.ple[t][layer][P].
+  void per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, Gemma4Activations& act) const;
+  // x += post_norm(proj(gelu(gate x) * ple)) with layer i's per-layer input.
+  void ple_branch(ForwardContext& ctx, int i, Gemma4Activations& act, int n) const;
 
   kernels::MatrixView token_embd_, ple_table_, ple_model_proj_;
   const float* ple_proj_norm_ = nullptr;
@@ -134,18 +153,25 @@ std::vector<memory::LayerMemorySpec> Gemma4Model::memory_specs() const {
   return specs;
 }
 
-void Gemma4Model::per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, const float* x0,
-                                   float* ple) const {
+std::unique_ptr<Activations> Gemma4Model::new_activations(int rows) const {
+  BlockWidths widths;
+  for (const Layer& L : layers_) {
+    widths.include(L.block.attn);
+    widths.include(L.block.ffn);
+  }
+  return std::make_unique<Gemma4Activations>(rows, hp_.n_embd, widths, n_ple_, hp_.n_layer);
+}
+
+void Gemma4Model::per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, Gemma4Activations& act) const {
   const int P = n_ple_, L = hp_.n_layer, E = hp_.n_embd;
   const int64_t width = static_cast<int64_t>(P) * L;
-  float* context_part = ctx.buf(ForwardContext::Tmp2, static_cast<size_t>(n) * width);
-  linear(ctx, ple_model_proj_, nullptr, x0, n, context_part);
+  linear(ctx, ple_model_proj_, nullptr, act.x.data(), n, act.ple_context.data());
   const float s_proj = 1.0f / std::sqrt(static_cast<float>(E));
   const float s_token = std::sqrt(static_cast<float>(P));
   const float s_mix = 1.0f / std::sqrt(2.0f);
   for (int t = 0; t < n; ++t) {
-    float* pc = context_part + t * width;
-    float* out = ple + t * width;
+    float* pc = act.ple_context.data() + t * width;
+    float* out = act.ple.data() + t * width;
     kernels::dequantize_rows(ple_table_, tokens[t], out);   // token-identity part
     kernels::scale(pc, s_proj, static_cast<int>(width));
     for (int l = 0; l < L; ++l) kernels::rms_norm(pc + l * P, ple_proj_norm_, pc + l * P, P, hp_.eps);
@@ -153,15 +179,16 @@ void Gemma4Model::per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, i
   }
 }
 
-void Gemma4Model::ple_branch(ForwardContext& ctx, const Layer& L, const float* ple, float* x, int n) const {
+void Gemma4Model::ple_branch(ForwardContext& ctx, int i, Gemma4Activations& act, int n) const {
+  const Layer& L = layers_[i];
   const int P = n_ple_, E = hp_.n_embd;
   const int64_t stride = static_cast<int64_t>(P) * hp_.n_layer;
-  float* g = ctx.buf(ForwardContext::FfnGate, static_cast<size_t>(n) * P);
-  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
-  linear(ctx, L.ple_gate, nullptr, x, n, g);
+  const float* ple = act.ple.data() + static_cast<int64_t>(i) * P;
+  float* g = act.ple_gate.data();
+  linear(ctx, L.ple_gate, nullptr, act.x.data(), n, g);
   for (int t = 0; t < n; ++t) kernels::geglu(g + t * P, ple + t * stride, g + t * P, P);   // gelu(g) * ple
-  linear(ctx, L.ple_proj, nullptr, g, n, y);
-  add_normed(ctx, x, y, L.ple_post_norm, n, E, hp_.eps);
+  linear(ctx, L.ple_proj, nullptr, g, n, act.y.data());
+  add_normed(ctx, act.x.data(), act.y.data(), L.ple_post_norm, n, E, hp_.eps);
 }
 
 // x += post_norm(attention(pre_norm(x)));  x += post_norm(geglu_ffn(pre_norm(x)));
@@ -169,60 +196,60 @@ void Gemma4Model::ple_branch(ForwardContext& ctx, const Layer& L, const float* p
 // where attention = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), norm(Wv h))
 // with unit scale; a shared-KV layer computes no K/V and reads an earlier
 // layer's cache.
-void Gemma4Model::layer(ForwardContext& ctx, memory::State& state, int i, const float* ple, float* x,
-                        int n) const {
+void Gemma4Model::layer(ForwardContext& ctx, memory::State& state, int i, Gemma4Activations& act, int n) const {
   const Layer& L = layers_[i];
   const GemmaLayer& B = L.block;
   const AttentionLayer& a = B.attn;
   const int E = hp_.n_embd;
   const int64_t pos = state.n_past();
-  float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
-  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
+  float* x = act.x.data();
+  float* h = act.h.data();
+  float* y = act.y.data();
+  float* q = act.attn.q.data();
   memory::LayerKv& cache = state.kv(a.kv_layer);
 
   norm_rows(ctx, x, B.attn_norm, h, n, E, hp_.eps);
-  float* q = project(ctx, ForwardContext::Q, a.wq, a.bq, h, n);
+  linear(ctx, a.wq, a.bq, h, n, q);
   norm_heads(q, a.q_norm, n, a.n_head, a.head_dim, hp_.eps);
   rope(ctx, a.rope, q, n, pos, a.n_head, a.head_dim);
   tap(ctx, i, "q_rope", q, n, a.q_dim());
   if (a.owns_kv) {
-    float* k = project(ctx, ForwardContext::K, a.wk, a.bk, h, n);
-    float* v = project(ctx, ForwardContext::V, a.wv, a.bv, h, n);
+    float* k = act.attn.k.data();
+    float* v = act.attn.v.data();
+    linear(ctx, a.wk, a.bk, h, n, k);
+    linear(ctx, a.wv, a.bv, h, n, v);
     norm_heads(k, a.k_norm, n, a.n_head_kv, a.head_dim, hp_.eps);
     norm_heads(v, nullptr, n, a.n_head_kv, a.head_dim, hp_.eps);   // weightless
     rope(ctx, a.rope, k, n, pos, a.n_head_kv, a.head_dim);
     tap(ctx, i, "k_rope", k, n, a.kv_dim());
     store_kv(cache, k, v, n, pos, a.kv_dim());
   }
-  linear(ctx, a.wo, a.bo, attend(ctx, cache, a, q, n, pos), n, y);
+  attend(ctx, cache, a, q, n, pos, act.attn.out.data());
+  linear(ctx, a.wo, a.bo, act.attn.out.data(), n, y);
   tap(ctx, i, "attn_proj", y, n, E);
   add_normed(ctx, x, y, B.post_attention_norm, n, E, hp_.eps);
 
   norm_rows(ctx, x, B.ffn_norm, h, n, E, hp_.eps);
-  gated_ffn(ctx, B.ffn, kernels::geglu, h, n, y);
+  gated_ffn(ctx, B.ffn, kernels::geglu, h, n, act.ffn, y);
   add_normed(ctx, x, y, B.post_ffw_norm, n, E, hp_.eps);
 
-  if (n_ple_ > 0) ple_branch(ctx, L, ple + static_cast<int64_t>(i) * n_ple_, x, n);
+  if (n_ple_ > 0) ple_branch(ctx, i, act, n);
   if (L.output_scale != 1.0f) kernels::scale(x, L.output_scale, n * E);
   tap(ctx, i, "l_out", x, n, E);
 }
 
 void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                           bool all_logits) const {
-  const int E = hp_.n_embd, P = n_ple_;
-  float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
-  embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), x);
-  tap(ctx, -1, "inp_embd", x, n, E);
-  float* ple = nullptr;
-  if (P > 0) {
-    ple = ctx.buf(ForwardContext::PerLayer, static_cast<size_t>(n) * P * hp_.n_layer);
-    per_layer_inputs(ctx, tokens, n, x, ple);
-  }
+  const int E = hp_.n_embd;
+  Gemma4Activations& act = activations<Gemma4Activations>(ctx, n);
+  embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), act.x.data());
+  tap(ctx, -1, "inp_embd", act.x.data(), n, E);
+  if (n_ple_ > 0) per_layer_inputs(ctx, tokens, n, act);
   for (int i = 0; i < hp_.n_layer; ++i) {
     const auto section = layer_section(hp_, static_cast<size_t>(i));
-    layer(ctx, state, i, ple, x, n);
+    layer(ctx, state, i, act, n);
   }
-  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
+  output_forward(ctx, head_, hp_.eps, act.x.data(), n, E, all_logits, act.h.data(), logits);
   state.advance(n);
 }
 

@@ -55,38 +55,51 @@ std::vector<memory::LayerMemorySpec> LlamaModel::memory_specs() const {
   return specs;
 }
 
-void LlamaModel::attention(ForwardContext& ctx, memory::State& state, int i, const float* h, int n,
-                           float* out) const {
+std::unique_ptr<Activations> LlamaModel::new_activations(int rows) const {
+  BlockWidths widths;
+  for (const Layer& L : layers_) {
+    widths.include(L.attn);
+    widths.include(L.ffn);
+  }
+  return std::make_unique<TransformerActivations>(rows, hp_.n_embd, widths);
+}
+
+void LlamaModel::attention(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act,
+                           int n) const {
   const AttentionLayer& a = layers_[i].attn;
   const int64_t pos = state.n_past();
-  const auto [q, k, v] = project_qkv(ctx, a, h, n);
+  float* q = act.attn.q.data();
+  float* k = act.attn.k.data();
+  project_qkv(ctx, a, act.h.data(), n, act.attn);
   if (a.q_norm) norm_qk(a, q, k, n, hp_.eps);   // Qwen3: each head of Q and K RMS-normalised
   rope_qk(ctx, a, q, k, n, pos);
-  store_kv(state.kv(i), k, v, n, pos, a.kv_dim());
-  linear(ctx, a.wo, a.bo, attend(ctx, state.kv(i), a, q, n, pos), n, out);
+  store_kv(state.kv(i), k, act.attn.v.data(), n, pos, a.kv_dim());
+  attend(ctx, state.kv(i), a, q, n, pos, act.attn.out.data());
+  linear(ctx, a.wo, a.bo, act.attn.out.data(), n, act.y.data());
 }
 
 void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
                          float* logits, bool all_logits) const {
   const int E = hp_.n_embd;
-  float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
-  float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
-  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
+  TransformerActivations& act = activations<TransformerActivations>(ctx, n);
+  float* x = act.x.data();
+  float* h = act.h.data();
+  float* y = act.y.data();
   embed_tokens(token_embd_, tokens, n, 1.0f, x);
   tap(ctx, -1, "inp_embd", x, n, E);
   for (int i = 0; i < hp_.n_layer; ++i) {
     const Layer& L = layers_[i];
     const auto section = layer_section(hp_, i);
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
-    attention(ctx, state, i, h, n, y);
+    attention(ctx, state, i, act, n);
     tap(ctx, i, "attn_proj", y, n, E);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
-    gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, y);
+    gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, act.ffn, y);
     kernels::add(x, y, n * E);
     tap(ctx, i, "l_out", x, n, E);
   }
-  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
+  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, h, logits);
   state.advance(n);
 }
 

@@ -19,9 +19,12 @@ class LlamaModel : public Model {
   void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
                float* logits, bool all_logits) const override;
 
+ protected:
+  std::unique_ptr<Activations> new_activations(int max_rows) const override;
+
  private:
-  // The attention of layer i: x = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), Wv h).
-  void attention(ForwardContext& ctx, memory::State& state, int i, const float* h, int n, float* out) const;
+  // The attention of layer i: y = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), Wv h).
+  void attention(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act, int n) const;
 
   struct Layer {
     const float* attn_norm = nullptr;

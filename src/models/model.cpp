@@ -24,6 +24,14 @@ void Model::finish_loading(const Weights& w) {
     throw Error("unexpected tensor " + gguf::quoted(extra.front()) + " for architecture " + gguf::quoted(hp_.arch));
 }
 
+std::unique_ptr<Activations> Model::make_activations(int max_rows) const {
+  if (max_rows <= 0) throw Error("a forward call needs at least one row");
+  std::unique_ptr<Activations> a = new_activations(max_rows);
+  a->model = this;
+  a->max_rows = max_rows;
+  return a;
+}
+
 void Model::prepack(ThreadPool& pool) const {
   for (const kernels::MatrixView& m : matrices_) kernels::prepack(m, pool);
 }

@@ -33,26 +33,33 @@ struct HParams {
   std::vector<LayerKind> layer_kinds;
 };
 
-// Scratch memory of one session's forward passes, reused across calls so that
-// steady-state decoding does not allocate.
+class Model;
+
+// The named activations of one session's forward passes: one struct per
+// architecture family (TransformerActivations and its extensions), sized from
+// the model's shapes for the session's batch when the session is created and
+// reused by every call, so steady-state decoding does not allocate.
+struct Activations {
+  virtual ~Activations() = default;
+  const Model* model = nullptr;   // the model these were sized for
+  int max_rows = 0;               // the most tokens one forward call may carry
+  // Bytes held, for memory planning.
+  virtual uint64_t bytes() const = 0;
+};
+
+// What one session's forward passes reuse: the thread pool, the model's named
+// activations and the kernels' own scratch.
 class ForwardContext {
  public:
-  enum Buf { X, H, Q, K, V, Gate, Att, Out, FfnGate, FfnUp, Tmp, Tmp2, PerLayer, kNumBufs };
   explicit ForwardContext(int n_threads, bool pin_threads = false) : pool(n_threads, pin_threads) {}
-  float* buf(Buf b, size_t n) {
-    if (bufs_[b].size() < n) bufs_[b].resize(n);
-    return bufs_[b].data();
-  }
   ThreadPool pool;
+  std::unique_ptr<Activations> activations;
   // Activation taps: when set, the model reports named intermediate tensors
   // [rows][cols] as it computes them (Session::set_activation_tap).
   std::function<void(const std::string& name, const float* data, int rows, int64_t cols)> tap;
   kernels::MatmulScratch mm;
   kernels::AttentionScratch att;
   std::vector<float> rope_cs;
-
- private:
-  std::vector<float> bufs_[kNumBufs];
 };
 
 // Marks layer i's work for `edgelm bench --profile`, by the layer's kind.
@@ -69,6 +76,9 @@ class Model {
 
   virtual std::vector<memory::LayerMemorySpec> memory_specs() const = 0;
 
+  // The activations of forward calls of up to max_rows tokens.
+  std::unique_ptr<Activations> make_activations(int max_rows) const;
+
   // Builds the SIMD kernels' packed copies of every weight matrix now, so
   // the first prompt does not pay for it.
   void prepack(ThreadPool& pool) const;
@@ -84,6 +94,18 @@ class Model {
   static std::unique_ptr<Model> load(std::unique_ptr<gguf::File> file);
 
  protected:
+  // The architecture's activation struct for max_rows tokens.
+  virtual std::unique_ptr<Activations> new_activations(int max_rows) const = 0;
+
+  // The context's activations as the architecture's struct A, made anew when
+  // they belong to another model or hold fewer than n rows.
+  template <typename A>
+  A& activations(ForwardContext& ctx, int n) const {
+    if (!ctx.activations || ctx.activations->model != this || ctx.activations->max_rows < n)
+      ctx.activations = make_activations(n);
+    return static_cast<A&>(*ctx.activations);
+  }
+
   // The end of every loader: keeps the weights' byte count and matrices, and
   // refuses a file that carries tensors the architecture does not use.
   void finish_loading(const Weights& w);

@@ -182,12 +182,31 @@ kernels::MatrixView row_slice(const kernels::MatrixView& m, int64_t first, int64
   return s;
 }
 
+// The transformer's activations plus the gated attention's query/gate split
+// and the delta-net block's tensors.
+struct Qwen35Activations : TransformerActivations {
+  Qwen35Activations(int rows, int n_embd, const BlockWidths& widths, const DeltaNetShape& delta_shape)
+      : TransformerActivations(rows, n_embd, widths),
+        q_and_gate(floats(rows, 2 * widths.q_dim)),
+        gate(floats(rows, widths.q_dim)),
+        delta(rows, delta_shape) {}
+  std::vector<float> q_and_gate;   // Wq h: each head's [query | gate] [rows][2 q_dim]
+  std::vector<float> gate;         // the output gate, split off [rows][q_dim]
+  DeltaNetActivations delta;
+  uint64_t bytes() const override {
+    return TransformerActivations::bytes() + bytes_of(q_and_gate) + bytes_of(gate) + delta.bytes();
+  }
+};
+
 class Qwen35Model : public Model {
  public:
   explicit Qwen35Model(std::unique_ptr<gguf::File> file);
   std::vector<memory::LayerMemorySpec> memory_specs() const override;
   void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                bool all_logits) const override;
+
+ protected:
+  std::unique_ptr<Activations> new_activations(int max_rows) const override;
 
  private:
   struct Layer {
@@ -199,13 +218,14 @@ class Qwen35Model : public Model {
     FfnLayer ffn;
   };
   AttentionLayer load_gated_attention(Weights& w, const Config& c, int i) const;
-  void gated_attention(ForwardContext& ctx, memory::State& state, int i, const float* h, int n, float* out) const;
+  void gated_attention(ForwardContext& ctx, memory::State& state, int i, Qwen35Activations& act, int n) const;
 
   kernels::MatrixView token_embd_;
   std::vector<Layer> layers_;
   OutputHead head_;
   std::vector<float> rope_factors_;
   kernels::RopeParams rope_;
+  DeltaNetShape delta_shape_;
 };
 
 AttentionLayer Qwen35Model::load_gated_attention(Weights& w, const Config& c, int i) const {
@@ -247,6 +267,7 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
   hp_.eps = c.eps;
   hp_.n_vocab = read_vocab_size(*file_);
   const int E = c.n_embd;
+  delta_shape_ = c.delta;
 
   rope_factors_ = imrope_text_factors(c.rope_sections, c.n_rot);
   rope_.n_rot = c.n_rot;
@@ -284,36 +305,50 @@ std::vector<memory::LayerMemorySpec> Qwen35Model::memory_specs() const {
   return specs;
 }
 
+std::unique_ptr<Activations> Qwen35Model::new_activations(int rows) const {
+  BlockWidths widths;
+  for (const Layer& L : layers_) {
+    if (!L.recurrent) widths.include(L.attn);
+    widths.include(L.ffn);
+  }
+  return std::make_unique<Qwen35Activations>(rows, hp_.n_embd, widths, delta_shape_);
+}
+
 // Gated attention: [q | gate] = Wq h (per head), then
-// out = Wo·(attend(rope(norm(q)), rope(norm(Wk h)), Wv h) * sigmoid(gate)).
-void Qwen35Model::gated_attention(ForwardContext& ctx, memory::State& state, int i, const float* h, int n,
-                                  float* out) const {
+// y = Wo·(attend(rope(norm(q)), rope(norm(Wk h)), Wv h) * sigmoid(gate)).
+void Qwen35Model::gated_attention(ForwardContext& ctx, memory::State& state, int i, Qwen35Activations& act,
+                                  int n) const {
   const AttentionLayer& a = layers_[i].attn;
   const int64_t pos = state.n_past();
   const int D = a.head_dim;
-  const float* qg = project(ctx, ForwardContext::Tmp, a.wq, a.bq, h, n);
-  float* q = ctx.buf(ForwardContext::Q, static_cast<size_t>(n) * a.q_dim());
-  float* gate = ctx.buf(ForwardContext::Gate, static_cast<size_t>(n) * a.q_dim());
+  const float* h = act.h.data();
+  const float* qg = act.q_and_gate.data();
+  float* q = act.attn.q.data();
+  float* gate = act.gate.data();
+  float* k = act.attn.k.data();
+  float* att = act.attn.out.data();
+  linear(ctx, a.wq, a.bq, h, n, act.q_and_gate.data());
   for (int64_t r = 0; r < static_cast<int64_t>(n) * a.n_head; ++r) {   // split each head's [q | gate]
     std::memcpy(q + r * D, qg + r * 2 * D, sizeof(float) * D);
     std::memcpy(gate + r * D, qg + r * 2 * D + D, sizeof(float) * D);
   }
-  float* k = project(ctx, ForwardContext::K, a.wk, a.bk, h, n);
-  const float* v = project(ctx, ForwardContext::V, a.wv, a.bv, h, n);
+  linear(ctx, a.wk, a.bk, h, n, k);
+  linear(ctx, a.wv, a.bv, h, n, act.attn.v.data());
   norm_qk(a, q, k, n, hp_.eps);
   rope_qk(ctx, a, q, k, n, pos);
-  store_kv(state.kv(i), k, v, n, pos, a.kv_dim());
-  float* att = attend(ctx, state.kv(i), a, q, n, pos);
+  store_kv(state.kv(i), k, act.attn.v.data(), n, pos, a.kv_dim());
+  attend(ctx, state.kv(i), a, q, n, pos, att);
   for (int64_t j = 0; j < static_cast<int64_t>(n) * a.q_dim(); ++j) att[j] *= kernels::sigmoid(gate[j]);
-  linear(ctx, a.wo, a.bo, att, n, out);
+  linear(ctx, a.wo, a.bo, att, n, act.y.data());
 }
 
 void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                           bool all_logits) const {
   const int E = hp_.n_embd;
-  float* x = ctx.buf(ForwardContext::X, static_cast<size_t>(n) * E);
-  float* h = ctx.buf(ForwardContext::H, static_cast<size_t>(n) * E);
-  float* y = ctx.buf(ForwardContext::Out, static_cast<size_t>(n) * E);
+  Qwen35Activations& act = activations<Qwen35Activations>(ctx, n);
+  float* x = act.x.data();
+  float* h = act.h.data();
+  float* y = act.y.data();
   embed_tokens(token_embd_, tokens, n, 1.0f, x);
   tap(ctx, -1, "inp_embd", x, n, E);
   for (int i = 0; i < hp_.n_layer; ++i) {
@@ -322,16 +357,16 @@ void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32
     // x += mixer(norm(x)), the mixer a gated delta net or gated attention;
     // x += swiglu_ffn(norm(x))
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
-    if (L.recurrent) delta_net_forward(ctx, state.recurrent(i), L.delta, hp_.eps, h, n, y);
-    else gated_attention(ctx, state, i, h, n, y);
+    if (L.recurrent) delta_net_forward(ctx, state.recurrent(i), L.delta, hp_.eps, h, n, act.delta, y);
+    else gated_attention(ctx, state, i, act, n);
     tap(ctx, i, L.recurrent ? "delta_out" : "attn_proj", y, n, E);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
-    gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, y);
+    gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, act.ffn, y);
     kernels::add(x, y, n * E);
     tap(ctx, i, "l_out", x, n, E);
   }
-  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, logits);
+  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, h, logits);
   state.advance(n);
 }
 
