@@ -22,7 +22,7 @@
 #include <tuple>
 #include <vector>
 
-#include "kernels/attention.h"
+#include "kernels/attention/attention.h"
 #include "memory/state.h"
 
 namespace edgelm {

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "kernels/isa.h"
-#include "kernels/matmul.h"
+#include "kernels/matmul/isa.h"
+#include "kernels/matmul/matmul.h"
 
 namespace edgelm {
 namespace {

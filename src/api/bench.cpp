@@ -8,8 +8,8 @@
 #include <random>
 
 #include "api/model_impl.h"
-#include "kernels/probe.h"
-#include "kernels/profile.h"
+#include "kernels/util/probe.h"
+#include "kernels/util/profile.h"
 #include "memory/state.h"
 
 namespace edgelm {

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "edgelm/error.h"
-#include "kernels/attention_kv.h"
+#include "kernels/attention/attention_kv.h"
 
 namespace edgelm::memory {
 namespace {

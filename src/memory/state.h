@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "kernels/attention.h"
-#include "kernels/huge_pages.h"
+#include "kernels/attention/attention.h"
+#include "kernels/util/huge_pages.h"
 
 namespace edgelm::memory {
 

@@ -4,6 +4,8 @@
 
 namespace edgelm::models {
 
+using namespace tensor_names;
+
 void embed_tokens(const kernels::MatrixView& table, const int32_t* tokens, int n, float scale, float* x) {
   for (int t = 0; t < n; ++t) {
     if (tokens[t] < 0 || tokens[t] >= table.rows)
@@ -97,15 +99,14 @@ memory::LayerMemorySpec kv_spec(const AttentionLayer& a) {
 }
 
 FfnLayer load_ffn(Weights& w, int layer, int E, int64_t F) {
-  const std::string p = "blk." + std::to_string(layer) + ".";
   FfnLayer f;
   f.layer = layer;
-  f.gate = w.matrix(p + "ffn_gate.weight", E, F);
-  f.up = w.matrix(p + "ffn_up.weight", E, F);
-  f.down = w.matrix(p + "ffn_down.weight", F, E);
-  f.b_gate = w.opt_vector(p + "ffn_gate.bias", F);
-  f.b_up = w.opt_vector(p + "ffn_up.bias", F);
-  f.b_down = w.opt_vector(p + "ffn_down.bias", E);
+  f.gate = w.matrix(blk(layer, kFfnGate), E, F);
+  f.up = w.matrix(blk(layer, kFfnUp), E, F);
+  f.down = w.matrix(blk(layer, kFfnDown), F, E);
+  f.b_gate = w.opt_vector(blk(layer, kFfnGateBias), F);
+  f.b_up = w.opt_vector(blk(layer, kFfnUpBias), F);
+  f.b_down = w.opt_vector(blk(layer, kFfnDownBias), E);
   return f;
 }
 
@@ -164,7 +165,6 @@ uint64_t TransformerActivations::bytes() const {
 }
 
 AttentionLayer load_attention(Weights& w, int layer, int E, const AttentionShape& s) {
-  const std::string p = "blk." + std::to_string(layer) + ".";
   if (s.n_head <= 0 || s.n_head_kv <= 0 || s.n_head % s.n_head_kv != 0 || s.head_dim <= 0 || s.head_dim > 4096)
     throw Error("invalid attention head counts or head size in layer " + std::to_string(layer));
   AttentionLayer a;
@@ -174,17 +174,17 @@ AttentionLayer load_attention(Weights& w, int layer, int E, const AttentionShape
   a.layer = a.kv_layer = layer;
   a.owns_kv = s.owns_kv;
   const int q_dim = s.n_head * s.head_dim, kv_dim = s.n_head_kv * s.head_dim;
-  a.wq = w.matrix(p + "attn_q.weight", E, q_dim);
-  a.wo = w.matrix(p + "attn_output.weight", q_dim, E);
-  a.bq = w.opt_vector(p + "attn_q.bias", q_dim);
-  a.bo = w.opt_vector(p + "attn_output.bias", E);
-  if (s.qk_norm) a.q_norm = w.vector(p + "attn_q_norm.weight", s.head_dim);
+  a.wq = w.matrix(blk(layer, kAttnQ), E, q_dim);
+  a.wo = w.matrix(blk(layer, kAttnOutput), q_dim, E);
+  a.bq = w.opt_vector(blk(layer, kAttnQBias), q_dim);
+  a.bo = w.opt_vector(blk(layer, kAttnOutputBias), E);
+  if (s.qk_norm) a.q_norm = w.vector(blk(layer, kAttnQNorm), s.head_dim);
   if (!s.owns_kv) return a;
-  a.wk = w.matrix(p + "attn_k.weight", E, kv_dim);
-  a.wv = w.matrix(p + "attn_v.weight", E, kv_dim);
-  a.bk = w.opt_vector(p + "attn_k.bias", kv_dim);
-  a.bv = w.opt_vector(p + "attn_v.bias", kv_dim);
-  if (s.qk_norm) a.k_norm = w.vector(p + "attn_k_norm.weight", s.head_dim);
+  a.wk = w.matrix(blk(layer, kAttnK), E, kv_dim);
+  a.wv = w.matrix(blk(layer, kAttnV), E, kv_dim);
+  a.bk = w.opt_vector(blk(layer, kAttnKBias), kv_dim);
+  a.bv = w.opt_vector(blk(layer, kAttnVBias), kv_dim);
+  if (s.qk_norm) a.k_norm = w.vector(blk(layer, kAttnKNorm), s.head_dim);
   return a;
 }
 
@@ -200,16 +200,16 @@ void read_base_hparams(const Metadata& meta, HParams& hp) {
 
 OutputHead load_output_head(Weights& w, const kernels::MatrixView& token_embd, int n_embd, int n_vocab) {
   OutputHead head;
-  head.norm = w.vector("output_norm.weight", n_embd);
-  auto out = w.opt_matrix("output.weight", n_embd, n_vocab);
+  head.norm = w.vector(kOutputNorm, n_embd);
+  auto out = w.opt_matrix(kOutput, n_embd, n_vocab);
   // A tied head multiplies with the embedding table: register it as a matrix.
-  head.weight = out ? *out : w.matrix("token_embd.weight", token_embd.cols, token_embd.rows);
+  head.weight = out ? *out : w.matrix(kTokenEmbd, token_embd.cols, token_embd.rows);
   return head;
 }
 
 int read_vocab_size(const gguf::File& file) {
-  const gguf::TensorInfo* emb = file.find_tensor("token_embd.weight");
-  if (!emb) throw Error("missing tensor 'token_embd.weight'");
+  const gguf::TensorInfo* emb = file.find_tensor(kTokenEmbd);
+  if (!emb) throw Error("missing tensor '" + std::string(kTokenEmbd) + "'");
   const gguf::Value* tokens = file.find("tokenizer.ggml.tokens");
   if (!tokens || !tokens->is_array()) throw Error("missing metadata key 'tokenizer.ggml.tokens'");
   if (static_cast<int64_t>(tokens->array_size()) != emb->ne[1])

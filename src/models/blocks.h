@@ -7,11 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "kernels/matmul.h"
-#include "kernels/ops.h"
+#include "kernels/matmul/matmul.h"
+#include "kernels/ops/ops.h"
 #include "memory/state.h"
 #include "models/loader.h"
 #include "models/model.h"
+#include "models/tensor_names.h"
 
 namespace edgelm::models {
 

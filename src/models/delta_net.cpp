@@ -3,34 +3,36 @@
 #include <cmath>
 
 #include "edgelm/error.h"
-#include "kernels/delta_net.h"
-#include "kernels/ops.h"
+#include "kernels/ops/delta_net.h"
+#include "kernels/ops/ops.h"
 #include "models/blocks.h"
 
 namespace edgelm::models {
 
-DeltaNetLayer load_delta_net(Weights& w, const std::string& prefix, const DeltaNetShape& s, int n_embd) {
+using namespace tensor_names;
+
+DeltaNetLayer load_delta_net(Weights& w, int layer, const DeltaNetShape& s, int n_embd) {
   DeltaNetLayer L;
   L.shape = s;
   const int E = n_embd;
-  L.qkv = w.matrix(prefix + "attn_qkv.weight", E, s.channels());
-  L.z = w.matrix(prefix + "attn_gate.weight", E, s.value_dim());
-  L.beta = w.matrix(prefix + "ssm_beta.weight", E, s.n_v_heads);
-  L.alpha = w.matrix(prefix + "ssm_alpha.weight", E, s.n_v_heads);
-  L.dt_bias = w.vector(prefix + "ssm_dt.bias", s.n_v_heads);
-  L.a = w.vector(prefix + "ssm_a", s.n_v_heads);
+  L.qkv = w.matrix(blk(layer, kAttnQkv), E, s.channels());
+  L.z = w.matrix(blk(layer, kAttnGate), E, s.value_dim());
+  L.beta = w.matrix(blk(layer, kSsmBeta), E, s.n_v_heads);
+  L.alpha = w.matrix(blk(layer, kSsmAlpha), E, s.n_v_heads);
+  L.dt_bias = w.vector(blk(layer, kSsmDtBias), s.n_v_heads);
+  L.a = w.vector(blk(layer, kSsmA), s.n_v_heads);
   for (int j = 0; j < s.n_v_heads; ++j)
     if (!(L.a[j] < 0.0f) || !std::isfinite(L.a[j]))
-      throw Error("tensor '" + prefix + "ssm_a' has entry " + std::to_string(j) + " = " + std::to_string(L.a[j]) +
+      throw Error("tensor '" + blk(layer, kSsmA) + "' has entry " + std::to_string(j) + " = " + std::to_string(L.a[j]) +
                   ", expected a negative decay rate (A = -exp(A_log))");
-  const std::string conv_name = prefix + "ssm_conv1d.weight";
+  const std::string conv_name = blk(layer, kSsmConv1d);
   const kernels::MatrixView conv = w.matrix(conv_name, s.conv_kernel, s.channels());
   if (conv.type != GgmlType::F32)
     throw Error("tensor '" + conv_name + "' is stored as " + type_name(static_cast<uint32_t>(conv.type)) +
                 ", expected F32");
   L.conv = reinterpret_cast<const float*>(conv.data);
-  L.norm = w.vector(prefix + "ssm_norm.weight", s.d_v);
-  L.out = w.matrix(prefix + "ssm_out.weight", s.value_dim(), E);
+  L.norm = w.vector(blk(layer, kSsmNorm), s.d_v);
+  L.out = w.matrix(blk(layer, kSsmOut), s.value_dim(), E);
   return L;
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/matmul.h"
+#include "kernels/matmul/matmul.h"
 #include "memory/state.h"
 #include "models/blocks.h"
 #include "models/loader.h"
@@ -52,9 +52,9 @@ struct DeltaNetActivations {
   uint64_t bytes() const;
 };
 
-// Loads the tensors of one block under `prefix` ("blk.3."), checking every
-// shape against `shape` and that the decay rates A are negative.
-DeltaNetLayer load_delta_net(Weights& w, const std::string& prefix, const DeltaNetShape& shape, int n_embd);
+// Loads the tensors of layer `layer`'s block, checking every shape against
+// `shape` and that the decay rates A are negative.
+DeltaNetLayer load_delta_net(Weights& w, int layer, const DeltaNetShape& shape, int n_embd);
 
 // The conv window and recurrent state this block carries across calls.
 memory::LayerMemorySpec delta_net_memory(const DeltaNetShape& shape);

@@ -7,6 +7,8 @@
 #include "models/gemma_layer.h"
 
 namespace edgelm::models {
+
+using namespace tensor_names;
 namespace {
 
 class Gemma3Model : public Model {
@@ -64,7 +66,7 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   rope_local.freq_base = meta.opt_float("rope.freq_base_swa", 10000.0f);
   rope_local.freq_scale = 1.0f;
 
-  token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
+  token_embd_ = w.table(kTokenEmbd, E, hp_.n_vocab);
   layers_.resize(hp_.n_layer);
   for (int i = 0; i < hp_.n_layer; ++i) {
     GemmaLayer& L = layers_[i];

@@ -9,6 +9,8 @@
 #include "models/gemma_layer.h"
 
 namespace edgelm::models {
+
+using namespace tensor_names;
 namespace {
 
 // The transformer's activations plus the per-layer inputs of every token.
@@ -73,9 +75,8 @@ Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
   Weights w(*file_);
   read_base_hparams(meta, hp_);
   for (int i = 0; i < hp_.n_layer; ++i)
-    if (w.has("blk." + std::to_string(i) + ".ffn_gate_inp.weight"))
-      throw Error("gemma4 mixture-of-experts models (tensor 'blk." + std::to_string(i) +
-                  ".ffn_gate_inp.weight') are not supported");
+    if (w.has(blk(i, kFfnGateInp)))
+      throw Error("gemma4 mixture-of-experts models (tensor '" + blk(i, kFfnGateInp) + "') are not supported");
   const int E = hp_.n_embd, L = hp_.n_layer;
   sliding_ = meta.per_layer_bool("attention.sliding_window_pattern", L);
   const int64_t shared = meta.opt_int("attention.shared_kv_layers", 0);
@@ -84,11 +85,11 @@ Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
   n_ple_ = static_cast<int>(meta.req_int("embedding_length_per_layer_input"));
   if (n_ple_ < 0 || n_ple_ > 65536) throw Error("implausible 'gemma4.embedding_length_per_layer_input'");
 
-  token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
+  token_embd_ = w.table(kTokenEmbd, E, hp_.n_vocab);
   if (n_ple_ > 0) {
-    ple_table_ = w.table("per_layer_token_embd.weight", static_cast<int64_t>(n_ple_) * L, hp_.n_vocab);
-    ple_model_proj_ = w.matrix("per_layer_model_proj.weight", E, static_cast<int64_t>(n_ple_) * L);
-    ple_proj_norm_ = w.vector("per_layer_proj_norm.weight", n_ple_);
+    ple_table_ = w.table(kPerLayerTokenEmbd, static_cast<int64_t>(n_ple_) * L, hp_.n_vocab);
+    ple_model_proj_ = w.matrix(kPerLayerModelProj, E, static_cast<int64_t>(n_ple_) * L);
+    ple_proj_norm_ = w.vector(kPerLayerProjNorm, n_ple_);
   }
   layers_.resize(L);
   for (int i = 0; i < L; ++i) load_layer(w, meta, i);
@@ -104,7 +105,6 @@ Gemma4Model::Gemma4Model(std::unique_ptr<gguf::File> file) {
 
 void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
   const int E = hp_.n_embd, L = hp_.n_layer;
-  const std::string p = "blk." + std::to_string(i) + ".";
   const auto n_head = meta.per_layer_int("attention.head_count", L, std::nullopt);
   const auto n_head_kv = meta.per_layer_int("attention.head_count_kv", L, n_head[0]);
   const auto n_ff = meta.per_layer_int("feed_forward_length", L, std::nullopt);
@@ -128,7 +128,7 @@ void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
     const AttentionLayer& src = layers_[a.kv_layer].block.attn;
     if (src.head_dim != D || src.n_head_kv != Hkv)
       throw Error("gemma4: layer " + std::to_string(i) + " cannot share the KV of layer " + std::to_string(a.kv_layer));
-    for (const char* unused : {"attn_k.weight", "attn_v.weight", "attn_k_norm.weight"}) w.skip(p + unused);
+    for (const char* unused : {kAttnK, kAttnV, kAttnKNorm}) w.skip(blk(i, unused));
   }
   kernels::RopeParams& rope = a.rope;
   rope.mode = kernels::RopeMode::Neox;
@@ -137,14 +137,14 @@ void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
   rope.freq_base = sliding ? meta.opt_float("rope.freq_base_swa", 10000.0f) : meta.opt_float("rope.freq_base", 10000.0f);
   // Full layers rotate only part of each head ("proportional" RoPE): the
   // file's frequency factors freeze the other pairs.
-  if (!sliding) rope.freq_factors = w.opt_vector("rope_freqs.weight", rope.n_rot / 2);
+  if (!sliding) rope.freq_factors = w.opt_vector(kRopeFreqs, rope.n_rot / 2);
 
   if (n_ple_ > 0) {
-    layer.ple_gate = w.matrix(p + "inp_gate.weight", E, n_ple_);
-    layer.ple_proj = w.matrix(p + "proj.weight", n_ple_, E);
-    layer.ple_post_norm = w.vector(p + "post_norm.weight", E);
+    layer.ple_gate = w.matrix(blk(i, kPleInpGate), E, n_ple_);
+    layer.ple_proj = w.matrix(blk(i, kPleProj), n_ple_, E);
+    layer.ple_post_norm = w.vector(blk(i, kPlePostNorm), E);
   }
-  if (const float* s = w.opt_vector(p + "layer_output_scale.weight", 1)) layer.output_scale = *s;
+  if (const float* s = w.opt_vector(blk(i, kLayerOutputScale), 1)) layer.output_scale = *s;
 }
 
 std::vector<memory::LayerMemorySpec> Gemma4Model::memory_specs() const {

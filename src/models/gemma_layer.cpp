@@ -2,12 +2,13 @@
 
 namespace edgelm::models {
 
+using namespace tensor_names;
+
 void load_gemma_layer(Weights& w, int layer, int E, int64_t F, GemmaLayer& L) {
-  const std::string p = "blk." + std::to_string(layer) + ".";
-  L.attn_norm = w.vector(p + "attn_norm.weight", E);
-  L.post_attention_norm = w.vector(p + "post_attention_norm.weight", E);
-  L.ffn_norm = w.vector(p + "ffn_norm.weight", E);
-  L.post_ffw_norm = w.vector(p + "post_ffw_norm.weight", E);
+  L.attn_norm = w.vector(blk(layer, kAttnNorm), E);
+  L.post_attention_norm = w.vector(blk(layer, kPostAttentionNorm), E);
+  L.ffn_norm = w.vector(blk(layer, kFfnNorm), E);
+  L.post_ffw_norm = w.vector(blk(layer, kPostFfwNorm), E);
   L.ffn = load_ffn(w, layer, E, F);
 }
 

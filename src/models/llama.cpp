@@ -8,6 +8,8 @@
 
 namespace edgelm::models {
 
+using namespace tensor_names;
+
 LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch, Options options) {
   file_ = std::move(file);
   Metadata meta(*file_, arch);
@@ -28,20 +30,19 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
   rope.freq_base = meta.opt_float("rope.freq_base", 10000.0f);
   rope.freq_scale = read_rope_freq_scale(meta);
   rope.mode = options.rope_mode;
-  rope_freqs_ = w.opt_vector("rope_freqs.weight", n_rot / 2);
+  rope_freqs_ = w.opt_vector(kRopeFreqs, n_rot / 2);
   rope.freq_factors = rope_freqs_;
 
-  token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
+  token_embd_ = w.table(kTokenEmbd, E, hp_.n_vocab);
   layers_.resize(hp_.n_layer);
   for (int i = 0; i < hp_.n_layer; ++i) {
-    const std::string p = "blk." + std::to_string(i) + ".";
     Layer& L = layers_[i];
-    L.attn_norm = w.vector(p + "attn_norm.weight", E);
+    L.attn_norm = w.vector(blk(i, kAttnNorm), E);
     AttentionLayer& a = L.attn;
     a = load_attention(w, i, E, {static_cast<int>(n_head[i]), static_cast<int>(n_head_kv[i]), head_dim, options.qk_norm});
     a.rope = rope;
     a.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-    L.ffn_norm = w.vector(p + "ffn_norm.weight", E);
+    L.ffn_norm = w.vector(blk(i, kFfnNorm), E);
     L.ffn = load_ffn(w, i, E, n_ff[i]);
   }
   head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gguf/gguf.h"
-#include "kernels/matmul.h"
+#include "kernels/matmul/matmul.h"
 
 namespace edgelm::models {
 

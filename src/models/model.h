@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "gguf/gguf.h"
-#include "kernels/attention.h"
-#include "kernels/matmul.h"
-#include "kernels/profile.h"
-#include "kernels/threadpool.h"
+#include "kernels/attention/attention.h"
+#include "kernels/matmul/matmul.h"
+#include "kernels/util/profile.h"
+#include "kernels/util/threadpool.h"
 #include "memory/state.h"
 
 namespace edgelm::models {

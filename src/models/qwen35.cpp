@@ -11,6 +11,8 @@
 #include "models/delta_net.h"
 
 namespace edgelm::models {
+
+using namespace tensor_names;
 namespace {
 
 // Each key's own range is checked as it is read (Metadata, loader.cpp); what
@@ -131,7 +133,7 @@ Config read_config(const gguf::File& file) {
   const int n_nextn = static_cast<int>(
       in_range(meta, "nextn_predict_layers", meta.opt_int("nextn_predict_layers", 0), 0, c.n_layer_all - 1));
   c.n_layer = c.n_layer_all - n_nextn;
-  if (n_nextn > 0 && !file.find_tensor("blk.0.attn_norm.weight"))
+  if (n_nextn > 0 && !file.find_tensor(blk(0, kAttnNorm)))
     throw Error("file holds only an MTP (next-n) block, not a main qwen35 model (no 'blk.0.attn_norm.weight')");
   c.n_ctx_train = meta.req_int("context_length");
   c.eps = meta.req_float("attention.layer_norm_rms_epsilon");
@@ -229,7 +231,6 @@ class Qwen35Model : public Model {
 };
 
 AttentionLayer Qwen35Model::load_gated_attention(Weights& w, const Config& c, int i) const {
-  const std::string p = "blk." + std::to_string(i) + ".";
   const int E = c.n_embd, D = c.head_dim;
   AttentionLayer a;
   a.n_head = static_cast<int>(c.n_head[i]);
@@ -238,19 +239,19 @@ AttentionLayer Qwen35Model::load_gated_attention(Weights& w, const Config& c, in
   a.layer = a.kv_layer = i;
   // Each head's Q rows are [query (D) | output gate (D)].
   const int64_t q_rows = 2 * int64_t{a.n_head} * D, kv_rows = int64_t{a.n_head_kv} * D;
-  if (w.has(p + "attn_qkv.weight") && !w.has(p + "attn_q.weight")) {
-    const kernels::MatrixView qkv = w.matrix(p + "attn_qkv.weight", E, q_rows + 2 * kv_rows);
+  if (w.has(blk(i, kAttnQkv)) && !w.has(blk(i, kAttnQ))) {
+    const kernels::MatrixView qkv = w.matrix(blk(i, kAttnQkv), E, q_rows + 2 * kv_rows);
     a.wq = row_slice(qkv, 0, q_rows);
     a.wk = row_slice(qkv, q_rows, kv_rows);
     a.wv = row_slice(qkv, q_rows + kv_rows, kv_rows);
   } else {
-    a.wq = w.matrix(p + "attn_q.weight", E, q_rows);
-    a.wk = w.matrix(p + "attn_k.weight", E, kv_rows);
-    a.wv = w.matrix(p + "attn_v.weight", E, kv_rows);
+    a.wq = w.matrix(blk(i, kAttnQ), E, q_rows);
+    a.wk = w.matrix(blk(i, kAttnK), E, kv_rows);
+    a.wv = w.matrix(blk(i, kAttnV), E, kv_rows);
   }
-  a.wo = w.matrix(p + "attn_output.weight", int64_t{a.n_head} * D, E);
-  a.q_norm = w.vector(p + "attn_q_norm.weight", D);
-  a.k_norm = w.vector(p + "attn_k_norm.weight", D);
+  a.wo = w.matrix(blk(i, kAttnOutput), int64_t{a.n_head} * D, E);
+  a.q_norm = w.vector(blk(i, kAttnQNorm), D);
+  a.k_norm = w.vector(blk(i, kAttnKNorm), D);
   a.rope = rope_;
   a.scale = 1.0f / std::sqrt(static_cast<float>(D));
   return a;
@@ -276,16 +277,15 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
   rope_.mode = kernels::RopeMode::Neox;
   rope_.freq_factors = rope_factors_.empty() ? nullptr : rope_factors_.data();
 
-  token_embd_ = w.table("token_embd.weight", E, hp_.n_vocab);
+  token_embd_ = w.table(kTokenEmbd, E, hp_.n_vocab);
   layers_.resize(c.n_layer);
   for (int i = 0; i < c.n_layer; ++i) {
-    const std::string p = "blk." + std::to_string(i) + ".";
     Layer& L = layers_[i];
     L.recurrent = c.recurrent[i];
-    L.attn_norm = w.vector(p + "attn_norm.weight", E);
-    if (L.recurrent) L.delta = load_delta_net(w, p, c.delta, E);
+    L.attn_norm = w.vector(blk(i, kAttnNorm), E);
+    if (L.recurrent) L.delta = load_delta_net(w, i, c.delta, E);
     else L.attn = load_gated_attention(w, c, i);
-    L.ffn_norm = w.vector(p + "post_attention_norm.weight", E);
+    L.ffn_norm = w.vector(blk(i, kPostAttentionNorm), E);
     L.ffn = load_ffn(w, i, E, c.n_ff[i]);
     hp_.layer_kinds.push_back(L.recurrent ? LayerKind::Recurrent : LayerKind::Full);
   }

@@ -15,7 +15,7 @@
 #include "edgelm/edgelm.h"
 #include "edgelm/inspect.h"
 #include "edgelm/synth.h"
-#include "kernels/probe.h"
+#include "kernels/util/probe.h"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "kernel_test_util.h"
-#include "kernels/attention.h"
-#include "kernels/attention_kv.h"
+#include "kernels/attention/attention.h"
+#include "kernels/attention/attention_kv.h"
 #include "memory/state.h"
 
 namespace edgelm::test {

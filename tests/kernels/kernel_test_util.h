@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "../tensor/tensor_test_util.h"
-#include "kernels/isa.h"
+#include "kernels/matmul/isa.h"
 
 namespace edgelm::test {
 

@@ -6,9 +6,9 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/activations.h"
-#include "kernels/ops.h"
-#include "kernels/isa_kernels.h"
+#include "kernels/matmul/activations.h"
+#include "kernels/ops/ops.h"
+#include "kernels/matmul/isa_kernels.h"
 #include "kernel_test_util.h"
 
 namespace edgelm {

@@ -7,7 +7,7 @@
 
 #include "attention_test_util.h"
 #include "edgelm/error.h"
-#include "kernels/attention_isa.h"
+#include "kernels/attention/attention_isa.h"
 #include "tensor/types.h"
 
 namespace edgelm {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "kernel_test_util.h"
-#include "kernels/delta_net.h"
+#include "kernels/ops/delta_net.h"
 
 namespace edgelm {
 namespace {

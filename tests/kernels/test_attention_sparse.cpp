@@ -6,7 +6,7 @@
 #include <numeric>
 
 #include "attention_test_util.h"
-#include "kernels/attention_plan.h"
+#include "kernels/attention/attention_plan.h"
 
 namespace edgelm {
 namespace {

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "kernels/huge_pages.h"
+#include "kernels/util/huge_pages.h"
 
 namespace edgelm {
 namespace {

@@ -10,9 +10,9 @@
 #include <cstdio>
 
 #include "edgelm/error.h"
-#include "kernels/isa_kernels.h"
-#include "kernels/matmul.h"
-#include "kernels/packed.h"
+#include "kernels/matmul/isa_kernels.h"
+#include "kernels/matmul/matmul.h"
+#include "kernels/matmul/packed.h"
 #include "kernel_test_util.h"
 #include "tensor/quant_blocks.h"
 

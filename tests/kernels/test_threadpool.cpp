@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kernels/threadpool.h"
+#include "kernels/util/threadpool.h"
 
 namespace edgelm {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kernels/work_split.h"
+#include "kernels/util/work_split.h"
 
 namespace edgelm {
 namespace {

@@ -8,10 +8,10 @@
 #include "edgelm/error.h"
 #include "golden_util.h"
 #include "gguf/gguf.h"
-#include "kernels/delta_net.h"
+#include "kernels/ops/delta_net.h"
 #include "memory/state.h"
 #include "models/model.h"
-#include "models/synth_plan.h"
+#include "synth/plan.h"
 
 namespace edgelm {
 namespace {
@@ -294,7 +294,7 @@ TEST(Qwen35, HostileSizesFailWithoutAllocating) {
 }
 
 TEST(Qwen35Synth, PublishedShapesHaveTheExpectedParameterCounts) {
-  auto count = [](const models::synth::Plan& p) {
+  auto count = [](const synth::Plan& p) {
     int64_t total = 0;
     for (const auto& t : p.tensors) {
       int64_t n = 1;
@@ -304,21 +304,21 @@ TEST(Qwen35Synth, PublishedShapesHaveTheExpectedParameterCounts) {
     return total;
   };
   // ARCHITECTURES.md §3.2 (trunk only, tied head).
-  EXPECT_EQ(count(models::synth::qwen35_plan("0.8b")), 752393024);
-  EXPECT_EQ(count(models::synth::qwen35_plan("2b")), 1881825088);
-  const auto plan = models::synth::qwen35_plan("2b");
+  EXPECT_EQ(count(synth::qwen35_plan("0.8b")), 752393024);
+  EXPECT_EQ(count(synth::qwen35_plan("2b")), 1881825088);
+  const auto plan = synth::qwen35_plan("2b");
   EXPECT_EQ(plan.vocab.model, "gpt2");
   EXPECT_EQ(plan.vocab.n_vocab, 248320);
   EXPECT_EQ(plan.vocab.pre, "qwen35");
-  EXPECT_THROW(models::synth::qwen35_plan("9b"), Error);
+  EXPECT_THROW(synth::qwen35_plan("9b"), Error);
 }
 
 TEST(Qwen35Synth, TinyPresetLoadsAndRuns) {
-  const models::synth::Plan plan = models::synth::qwen35_plan("tiny");
+  const synth::Plan plan = synth::qwen35_plan("tiny");
   gguf::Writer w;
   w.set_string("general.architecture", plan.arch);
   plan.metadata(w);
-  models::synth::write_vocab(w, plan.vocab);
+  synth::write_vocab(w, plan.vocab);
   for (const auto& t : plan.tensors)
     w.add_tensor(t.name, GgmlType::F32, t.ne, [t](uint8_t* dst, size_t nbytes) {
       float* f = reinterpret_cast<float*>(dst);
