@@ -149,6 +149,12 @@ void BlockWidths::include(const AttentionLayer& a) {
 
 void BlockWidths::include(const FfnLayer& f) { n_ff = std::max(n_ff, f.gate.rows); }
 
+void Model::add_layer(const memory::LayerMemorySpec& memory, const AttentionLayer* attention, const FfnLayer& ffn) {
+  layer_memory_.push_back(memory);
+  if (attention) widths_.include(*attention);
+  widths_.include(ffn);
+}
+
 TransformerActivations::TransformerActivations(int rows, int E, const BlockWidths& w)
     : x(floats(rows, E)), h(floats(rows, E)), y(floats(rows, E)) {
   attn.q.resize(floats(rows, w.q_dim));

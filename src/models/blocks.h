@@ -140,14 +140,6 @@ void gated_ffn(ForwardContext& ctx, const FfnLayer& ffn, GatedActivation activat
 void linear(ForwardContext& ctx, const kernels::MatrixView& w, const float* bias, const float* x, int n, float* y);
 
 // ---- Activations of a whole transformer ----------------------------------
-// The widest attention and FFN among a model's layers: what its activations
-// are sized for.
-struct BlockWidths {
-  int64_t q_dim = 0, kv_dim = 0, n_ff = 0;
-  void include(const AttentionLayer& a);
-  void include(const FfnLayer& f);
-};
-
 // Sizes for activation structs: rows × width floats, and a buffer's bytes.
 inline size_t floats(int rows, int64_t width) { return static_cast<size_t>(rows) * static_cast<size_t>(width); }
 inline uint64_t bytes_of(const std::vector<float>& v) { return v.size() * sizeof(float); }

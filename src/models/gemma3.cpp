@@ -14,7 +14,6 @@ namespace {
 class Gemma3Model : public Model {
  public:
   explicit Gemma3Model(std::unique_ptr<gguf::File> file);
-  std::vector<memory::LayerMemorySpec> memory_specs() const override;
   void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                bool all_logits) const override;
 
@@ -76,6 +75,7 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
     a.rope = sliding[i] ? rope_local : rope_global;
     a.window = sliding[i] ? window : 0;
     a.scale = scale;
+    add_layer(kv_spec(a), &a, L.ffn);
   }
   head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
   head_.softcap = meta.opt_float("final_logit_softcapping", 0.0f);
@@ -83,19 +83,8 @@ Gemma3Model::Gemma3Model(std::unique_ptr<gguf::File> file) {
   finish_loading(w);
 }
 
-std::vector<memory::LayerMemorySpec> Gemma3Model::memory_specs() const {
-  std::vector<memory::LayerMemorySpec> specs;
-  for (const GemmaLayer& L : layers_) specs.push_back(kv_spec(L.attn));
-  return specs;
-}
-
 std::unique_ptr<Activations> Gemma3Model::new_activations(int rows) const {
-  BlockWidths widths;
-  for (const GemmaLayer& L : layers_) {
-    widths.include(L.attn);
-    widths.include(L.ffn);
-  }
-  return std::make_unique<TransformerActivations>(rows, hp_.n_embd, widths);
+  return std::make_unique<TransformerActivations>(rows, hp_.n_embd, widths_);
 }
 
 // x += post_norm(attention(pre_norm(x)));  x += post_norm(geglu_ffn(pre_norm(x)))

@@ -31,7 +31,6 @@ struct Gemma4Activations : TransformerActivations {
 class Gemma4Model : public Model {
  public:
   explicit Gemma4Model(std::unique_ptr<gguf::File> file);
-  std::vector<memory::LayerMemorySpec> memory_specs() const override;
   void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                bool all_logits) const override;
 
@@ -145,21 +144,11 @@ void Gemma4Model::load_layer(Weights& w, const Metadata& meta, int i) {
     layer.ple_post_norm = w.vector(blk(i, kPlePostNorm), E);
   }
   if (const float* s = w.opt_vector(blk(i, kLayerOutputScale), 1)) layer.output_scale = *s;
-}
-
-std::vector<memory::LayerMemorySpec> Gemma4Model::memory_specs() const {
-  std::vector<memory::LayerMemorySpec> specs;
-  for (const Layer& L : layers_) specs.push_back(kv_spec(L.block.attn));   // shared-KV layers hold nothing
-  return specs;
+  add_layer(kv_spec(a), &a, layer.block.ffn);   // a shared-KV layer carries no memory
 }
 
 std::unique_ptr<Activations> Gemma4Model::new_activations(int rows) const {
-  BlockWidths widths;
-  for (const Layer& L : layers_) {
-    widths.include(L.block.attn);
-    widths.include(L.block.ffn);
-  }
-  return std::make_unique<Gemma4Activations>(rows, hp_.n_embd, widths, n_ple_, hp_.n_layer);
+  return std::make_unique<Gemma4Activations>(rows, hp_.n_embd, widths_, n_ple_, hp_.n_layer);
 }
 
 void Gemma4Model::per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, Gemma4Activations& act) const {

@@ -44,25 +44,15 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
     a.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     L.ffn_norm = w.vector(blk(i, kFfnNorm), E);
     L.ffn = load_ffn(w, i, E, n_ff[i]);
+    add_layer(kv_spec(a), &a, L.ffn);
   }
   head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
   hp_.layer_kinds.assign(hp_.n_layer, LayerKind::Full);
   finish_loading(w);
 }
 
-std::vector<memory::LayerMemorySpec> LlamaModel::memory_specs() const {
-  std::vector<memory::LayerMemorySpec> specs;
-  for (const Layer& L : layers_) specs.push_back(kv_spec(L.attn));
-  return specs;
-}
-
 std::unique_ptr<Activations> LlamaModel::new_activations(int rows) const {
-  BlockWidths widths;
-  for (const Layer& L : layers_) {
-    widths.include(L.attn);
-    widths.include(L.ffn);
-  }
-  return std::make_unique<TransformerActivations>(rows, hp_.n_embd, widths);
+  return std::make_unique<TransformerActivations>(rows, hp_.n_embd, widths_);
 }
 
 void LlamaModel::attention(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act,

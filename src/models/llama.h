@@ -15,7 +15,6 @@ class LlamaModel : public Model {
   };
   LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch, Options options);
 
-  std::vector<memory::LayerMemorySpec> memory_specs() const override;
   void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
                float* logits, bool all_logits) const override;
 

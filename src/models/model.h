@@ -34,6 +34,16 @@ struct HParams {
 };
 
 class Model;
+struct AttentionLayer;
+struct FfnLayer;
+
+// The widest attention and FFN among a model's layers: what its activations
+// are sized for.
+struct BlockWidths {
+  int64_t q_dim = 0, kv_dim = 0, n_ff = 0;
+  void include(const AttentionLayer& a);
+  void include(const FfnLayer& f);
+};
 
 // The named activations of one session's forward passes: one struct per
 // architecture family (TransformerActivations and its extensions), sized from
@@ -74,7 +84,8 @@ class Model {
   const gguf::File& file() const { return *file_; }
   uint64_t weight_bytes() const { return weight_bytes_; }
 
-  virtual std::vector<memory::LayerMemorySpec> memory_specs() const = 0;
+  // The memory each layer carries across calls (KV cache, recurrent state).
+  const std::vector<memory::LayerMemorySpec>& memory_specs() const { return layer_memory_; }
 
   // The activations of forward calls of up to max_rows tokens.
   std::unique_ptr<Activations> make_activations(int max_rows) const;
@@ -106,12 +117,19 @@ class Model {
     return static_cast<A&>(*ctx.activations);
   }
 
+  // Records a layer as it is loaded: the memory it carries and the widths of
+  // its attention (nullptr for a recurrent mixer) and FFN.
+  void add_layer(const memory::LayerMemorySpec& memory, const AttentionLayer* attention, const FfnLayer& ffn);
+
   // The end of every loader: keeps the weights' byte count and matrices, and
   // refuses a file that carries tensors the architecture does not use.
   void finish_loading(const Weights& w);
 
   std::unique_ptr<gguf::File> file_;
   HParams hp_;
+  // Filled by the loader, layer by layer.
+  std::vector<memory::LayerMemorySpec> layer_memory_;
+  BlockWidths widths_;
   uint64_t weight_bytes_ = 0;
   std::vector<kernels::MatrixView> matrices_;
 };

@@ -203,7 +203,6 @@ struct Qwen35Activations : TransformerActivations {
 class Qwen35Model : public Model {
  public:
   explicit Qwen35Model(std::unique_ptr<gguf::File> file);
-  std::vector<memory::LayerMemorySpec> memory_specs() const override;
   void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
                bool all_logits) const override;
 
@@ -287,6 +286,8 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
     else L.attn = load_gated_attention(w, c, i);
     L.ffn_norm = w.vector(blk(i, kPostAttentionNorm), E);
     L.ffn = load_ffn(w, i, E, c.n_ff[i]);
+    if (L.recurrent) add_layer(delta_net_memory(L.delta.shape), nullptr, L.ffn);
+    else add_layer(kv_spec(L.attn), &L.attn, L.ffn);
     hp_.layer_kinds.push_back(L.recurrent ? LayerKind::Recurrent : LayerKind::Full);
   }
   head_ = load_output_head(w, token_embd_, E, hp_.n_vocab);
@@ -299,19 +300,8 @@ Qwen35Model::Qwen35Model(std::unique_ptr<gguf::File> file) {
   finish_loading(w);
 }
 
-std::vector<memory::LayerMemorySpec> Qwen35Model::memory_specs() const {
-  std::vector<memory::LayerMemorySpec> specs;
-  for (const Layer& L : layers_) specs.push_back(L.recurrent ? delta_net_memory(L.delta.shape) : kv_spec(L.attn));
-  return specs;
-}
-
 std::unique_ptr<Activations> Qwen35Model::new_activations(int rows) const {
-  BlockWidths widths;
-  for (const Layer& L : layers_) {
-    if (!L.recurrent) widths.include(L.attn);
-    widths.include(L.ffn);
-  }
-  return std::make_unique<Qwen35Activations>(rows, hp_.n_embd, widths, delta_shape_);
+  return std::make_unique<Qwen35Activations>(rows, hp_.n_embd, widths_, delta_shape_);
 }
 
 // Gated attention: [q | gate] = Wq h (per head), then
