@@ -195,7 +195,7 @@ TEST_F(Bench, MemoryBudgetIsCheckedAndRecorded) {
 
 // --profile adds, per test, rows per (section, operation) from one extra run:
 // every layer of the tiny llama is a "full" section, and the head has its own.
-TEST_F(Bench, ProfileSplitsTimeBySection) {
+TEST_F(Bench, ProfileHasRowsPerSectionAndOperation) {
   const nlohmann::json records = bench_json("-p 8 -n 2 -r 1 -t 1 --no-probe --profile");
   ASSERT_EQ(records.size(), 2u);
   for (const auto& r : records) {

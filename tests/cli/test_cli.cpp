@@ -156,6 +156,8 @@ TEST(Cli, ActivationDumpsCoverEveryLayerInEveryMode) {
   for (const std::string& dir : {batch, incr, only}) std::filesystem::remove_all(dir);
 }
 
+// `edgelm logits` in each mode the golden descriptor lists, within its
+// tolerance and with the reference's argmax on every row.
 TEST(Cli, LogitsMatchGoldenLlamaInEveryMode) {
   if (!have_shared()) GTEST_FAIL() << "reference data not found at " << shared("");
   std::ifstream f(shared("golden/llama/tiny-llama-f32.ids80.golden.json"));
@@ -165,7 +167,10 @@ TEST(Cli, LogitsMatchGoldenLlamaInEveryMode) {
   const std::string ref_bytes = slurp(shared("golden/llama/tiny-llama-f32.ids80.batch.f32"));
   std::vector<float> ref(ref_bytes.size() / 4);
   std::memcpy(ref.data(), ref_bytes.data(), ref_bytes.size());
-  for (const std::string mode : {"batch", "incr", "chunk:7"}) {
+  const int n_vocab = spec["n_vocab"];
+  const double tol = spec["tol"];
+  ASSERT_GE(spec["modes"].size(), 3u);
+  for (const std::string mode : spec["modes"]) {
     const std::string out = temp_path("logits.f32");
     const Result r = run("logits -m " + shared("golden/llama/tiny-llama-f32.gguf") + " --tokens " + ids +
                          " --mode " + mode + " -o " + out);
@@ -179,9 +184,19 @@ TEST(Cli, LogitsMatchGoldenLlamaInEveryMode) {
       max_ref = std::max(max_ref, std::fabs(ref[i]));
       max_diff = std::max(max_diff, std::fabs(ref[i] - got[i]));
     }
-    EXPECT_LE(max_diff / max_ref, 1e-3) << mode;
+    EXPECT_LE(max_diff / max_ref, tol) << mode;
+    for (size_t row = 0; row < ref.size() / n_vocab; ++row) {
+      const auto argmax = [&](const std::vector<float>& v) {
+        return std::max_element(v.begin() + row * n_vocab, v.begin() + (row + 1) * n_vocab) - v.begin();
+      };
+      EXPECT_EQ(argmax(got), argmax(ref)) << mode << " row " << row;
+    }
     std::remove(out.c_str());
   }
+}
+
+TEST(Cli, LogitsRefusesBadTokensAndModesWithStatus2) {
+  if (!have_shared()) GTEST_FAIL() << "reference data not found at " << shared("");
   EXPECT_EQ(run("logits -m " + shared("golden/llama/tiny-llama-f32.gguf") + " --tokens 1,99999 -o /dev/null").status, 2);
   EXPECT_EQ(run("logits -m " + shared("golden/llama/tiny-llama-f32.gguf") + " --tokens 1,x -o /dev/null").status, 2);
   EXPECT_EQ(run("logits -m " + shared("golden/llama/tiny-llama-f32.gguf") + " --tokens 1 --mode chunk:0 -o /dev/null").status, 2);
