@@ -42,7 +42,7 @@ struct TokenCost {
 };
 
 // kv_type: the KV cache encoding (f32, f16, q8_0, q4), which sets the bytes per position.
-TokenCost token_cost(const Model& model, const std::string& kv_type = "f16");
+TokenCost token_cost(const Model& model, KvType kv_type = KvType::F16);
 
 // This machine's ceilings, measured with n_threads threads (takes a few seconds).
 struct MachineLimits {
@@ -73,7 +73,7 @@ struct BenchOptions {
   int n_threads = 1;
   int64_t n_ctx = 4096;          // must hold depth + the longest test
   int n_batch = 512;             // prompt tokens per forward pass
-  std::string kv_type = "f16";   // as SessionOptions::kv_type
+  KvType kv_type = KvType::F16;   // as SessionOptions::kv_type
   int sparse_topk = 0;           // as SessionOptions::sparse_attention_topk
   bool pin_threads = false;      // as SessionOptions::pin_threads
 };

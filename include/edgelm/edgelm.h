@@ -31,6 +31,10 @@ struct ModelInfo {
   uint64_t fingerprint = 0;     // hash of the file's metadata and tensor table (saved states carry it)
 };
 
+namespace detail {
+struct Internals;   // the library's own access to the objects below (not API)
+}
+
 class Model {
  public:
   struct Impl;
@@ -45,9 +49,9 @@ class Model {
   bool is_end_of_generation(int32_t token) const;
   int32_t bos_token() const;   // -1 if none
 
-  const Impl& impl() const { return *impl_; }
 
  private:
+  friend struct detail::Internals;
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
@@ -70,12 +74,22 @@ class Vocabulary {
   std::unique_ptr<Impl> impl_;
 };
 
+// How the KV cache stores keys and values.
+enum class KvType {
+  F32,    // as the reference implementations
+  F16,    // the default: half the memory, logits within float tolerance
+  Q8_0,   // 8-bit blocks of 32
+  Q4      // 4-bit, KIVI-style (keys per channel, values per token)
+};
+const char* kv_type_name(KvType type);            // "f32", "f16", "q8_0", "q4"
+KvType parse_kv_type(std::string_view name);      // throws edgelm::Error listing the names
+
 struct SessionOptions {
   int64_t n_ctx = 0;      // context length; 0 = min(training context, 4096)
   int n_threads = 0;      // 0 = all hardware threads
   bool pin_threads = false;   // bind thread i to the i-th allowed CPU (the calling thread too)
   int n_batch = 512;      // prompt tokens per forward pass
-  std::string kv_type = "f16";   // KV cache encoding: f32, f16, q8_0, q4 (4-bit, KIVI-style)
+  KvType kv_type = KvType::F16;
   size_t snapshot_budget_bytes = size_t{512} << 20;   // LRU of state snapshots for prefix reuse
   int sparse_attention_topk = 0;   // > 0: decode attends to the top-k key pages of full-attention layers
 };
@@ -150,9 +164,9 @@ class GrammarConstraint {
   static std::shared_ptr<const GrammarConstraint> gbnf(const Model& model, const std::string& grammar_text);
   explicit GrammarConstraint(std::unique_ptr<Impl> impl);
   ~GrammarConstraint();
-  const Impl& impl() const { return *impl_; }
 
  private:
+  friend struct detail::Internals;
   std::unique_ptr<Impl> impl_;
 };
 

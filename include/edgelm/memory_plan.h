@@ -10,7 +10,7 @@ namespace edgelm {
 
 struct MemoryPlan {
   int64_t n_ctx = 0;
-  std::string kv_type;
+  KvType kv_type = KvType::F16;
   uint64_t weights_resident = 0;  // weights read for every token (held in memory)
   uint64_t weights_cold = 0;      // mapped but only row-gathered (per-layer embeddings, untied input
                                   // embedding): paged in one row per distinct token, not counted
@@ -23,7 +23,7 @@ struct MemoryPlan {
 };
 
 // The breakdown for one configuration.
-MemoryPlan plan_memory(const Model& model, int64_t n_ctx, const std::string& kv_type, int n_batch = 512);
+MemoryPlan plan_memory(const Model& model, int64_t n_ctx, KvType kv_type, int n_batch = 512);
 
 // The largest context up to max_ctx (0: the training context) that fits the
 // budget, preferring the more accurate KV encoding (f16, then q8_0, then q4) when they

@@ -1,6 +1,7 @@
 // Benchmark support: per-token cost from the tensor list, the machine probe,
 // and a timing context that rewinds to a filled depth between repetitions.
 #include "edgelm/bench.h"
+#include "api/internals.h"
 
 #include <algorithm>
 #include <chrono>
@@ -111,13 +112,6 @@ void add_layers(const models::Model& net, kernels::KvType kv_type, TokenCost& co
   }
 }
 
-kernels::KvType parse_kv(const std::string& name) {
-  kernels::KvType t;
-  if (!kernels::parse_kv_type(name.c_str(), &t))
-    throw Error("unknown KV cache type '" + name + "' (available: f32, f16, q8_0, q4)");
-  return t;
-}
-
 // Positions a layer with this window attends to from a token seeing n_visible.
 uint64_t seen(const TokenCost::AttentionLayer& a, int64_t n_visible) {
   const int64_t n = a.window > 0 ? std::min(n_visible, a.window) : n_visible;
@@ -138,11 +132,11 @@ uint64_t TokenCost::macs_at(int64_t n_visible) const {
   return total;
 }
 
-TokenCost token_cost(const Model& model, const std::string& kv_type) {
-  const models::Model& net = *model.impl().net;
+TokenCost token_cost(const Model& model, KvType kv_type) {
+  const models::Model& net = *internals(model).net;
   TokenCost cost;
   add_weights(net, cost);
-  add_layers(net, parse_kv(kv_type), cost);
+  add_layers(net, to_kernels(kv_type), cost);
   return cost;
 }
 
@@ -216,9 +210,9 @@ BenchContext::BenchContext(const Model& model, const BenchOptions& options) {
   memory::StateOptions so;
   so.n_ctx = options.n_ctx;
   so.max_batch = options.n_batch;
-  so.kv_type = parse_kv(options.kv_type);
+  so.kv_type = to_kernels(options.kv_type);
   so.sparse_topk = std::max(0, options.sparse_topk);
-  impl_ = std::make_unique<Impl>(*model.impl().net, so, options.n_threads, options.pin_threads);
+  impl_ = std::make_unique<Impl>(*internals(model).net, so, options.n_threads, options.pin_threads);
 }
 
 BenchContext::~BenchContext() = default;

@@ -10,6 +10,7 @@
 // split off reasoning, ...) renders exactly as before, and the spans are
 // tokenized as one text (no merges lost at their borders).
 #include "api/model_impl.h"
+#include "api/internals.h"
 #include "edgelm/chat.h"
 
 namespace edgelm::chat {
@@ -52,7 +53,7 @@ void mark_control_text(Json& root, const Tokenizer& tok) {
 }  // namespace
 
 std::vector<int32_t> tokenize_conversation(const Model& model, const ChatTemplate& tmpl, const ChatInputs& inputs) {
-  const Tokenizer& tok = *model.impl().tokenizer;
+  const Tokenizer& tok = *internals(model).tokenizer;
   ChatInputs guarded = inputs;
   mark_control_text(guarded.messages, tok);
   mark_control_text(guarded.tools, tok);

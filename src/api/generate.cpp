@@ -1,6 +1,7 @@
 #include <chrono>
 
 #include "api/model_impl.h"
+#include "api/internals.h"
 #include "api/grammar_impl.h"
 #include "sample/grammar/matcher.h"
 #include "sample/sampler.h"
@@ -37,7 +38,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 Sampler::Sampler(const SamplerOptions& options) : impl_(std::make_unique<Impl>(to_config(options))) {
-  if (options.grammar) impl_->matcher = std::make_unique<grammar::GrammarMatcher>(options.grammar->impl().engine);
+  if (options.grammar) impl_->matcher = std::make_unique<grammar::GrammarMatcher>(internals(*options.grammar).engine);
 }
 Sampler::~Sampler() = default;
 

@@ -1,4 +1,5 @@
 #include "api/grammar_impl.h"
+#include "api/internals.h"
 
 #include "sample/grammar/gbnf.h"
 #include "sample/grammar/json_schema.h"
@@ -9,7 +10,7 @@ namespace {
 std::shared_ptr<const GrammarConstraint> make(const Model& model, grammar::Grammar g) {
   auto impl = std::make_unique<GrammarConstraint::Impl>();
   impl->engine = std::make_shared<grammar::GrammarEngine>(std::make_shared<const grammar::Grammar>(std::move(g)),
-                                                          model.impl().grammar_vocabulary());
+                                                          internals(model).grammar_vocabulary());
   return std::make_shared<const GrammarConstraint>(std::move(impl));
 }
 

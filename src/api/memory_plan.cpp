@@ -1,4 +1,5 @@
 #include "edgelm/memory_plan.h"
+#include "api/internals.h"
 
 #include <cmath>
 #include <cstdio>
@@ -15,7 +16,7 @@ constexpr int64_t kMinContext = 256;
 
 // Row-gathered tables are only touched one row per distinct token.
 uint64_t cold_weight_bytes(const Model& model) {
-  const gguf::File& f = model.impl().net->file();
+  const gguf::File& f = internals(model).net->file();
   uint64_t cold = 0;
   if (const gguf::TensorInfo* t = f.find_tensor("per_layer_token_embd.weight")) cold += t->nbytes;
   if (f.find_tensor("output.weight"))
@@ -42,23 +43,23 @@ std::string mib(uint64_t b) {
 }  // namespace
 
 std::string MemoryPlan::describe() const {
-  return "context " + std::to_string(n_ctx) + ", KV " + kv_type + ": weights " + mib(weights_resident) +
+  return "context " + std::to_string(n_ctx) + ", KV " + kv_type_name(kv_type) + ": weights " + mib(weights_resident) +
          " (+" + mib(weights_cold) + " mapped, row-gathered), full-attention KV " + mib(kv_full) +
          ", sliding KV " + mib(kv_sliding) + ", recurrent state " + mib(recurrent) + ", scratch " + mib(scratch) +
          " = " + mib(total());
 }
 
-MemoryPlan plan_memory(const Model& model, int64_t n_ctx, const std::string& kv_type, int n_batch) {
+MemoryPlan plan_memory(const Model& model, int64_t n_ctx, KvType kv_type, int n_batch) {
   memory::StateOptions so;
   so.n_ctx = n_ctx;
   so.max_batch = n_batch;
-  if (!kernels::parse_kv_type(kv_type.c_str(), &so.kv_type)) throw Error("unknown KV cache type '" + kv_type + "'");
+  so.kv_type = to_kernels(kv_type);
   MemoryPlan p;
   p.n_ctx = n_ctx;
   p.kv_type = kv_type;
   p.weights_resident = token_cost(model, kv_type).weight_bytes;
   p.weights_cold = cold_weight_bytes(model);
-  for (const memory::LayerMemorySpec& s : model.impl().net->memory_specs()) {
+  for (const memory::LayerMemorySpec& s : internals(model).net->memory_specs()) {
     const uint64_t b = memory::layer_bytes(s, so);
     if (s.kind == memory::LayerMemorySpec::Kind::Recurrent) p.recurrent += b;
     else if (s.window > 0) p.kv_sliding += b;
@@ -71,7 +72,7 @@ MemoryPlan plan_memory(const Model& model, int64_t n_ctx, const std::string& kv_
 MemoryPlan fit_memory_budget(const Model& model, uint64_t budget, int64_t max_ctx, int n_batch) {
   if (max_ctx <= 0) max_ctx = model.info().n_ctx_train > 0 ? model.info().n_ctx_train : 4096;
   MemoryPlan best;
-  for (const char* kv : {"f16", "q8_0", "q4"}) {
+  for (KvType kv : {KvType::F16, KvType::Q8_0, KvType::Q4}) {
     // Memory grows monotonically with the context: binary search the largest fit.
     int64_t lo = 0, hi = max_ctx;
     while (lo < hi) {
@@ -85,7 +86,7 @@ MemoryPlan fit_memory_budget(const Model& model, uint64_t budget, int64_t max_ct
   if (best.n_ctx == 0)
     throw Error("the model does not fit the memory budget of " + mib(budget) + " even at a " +
                 std::to_string(kMinContext) + "-token context: " +
-                plan_memory(model, kMinContext, "q8_0", n_batch).describe());
+                plan_memory(model, kMinContext, KvType::Q8_0, n_batch).describe());
   return best;
 }
 

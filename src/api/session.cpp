@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "api/model_impl.h"
+#include "api/internals.h"
 #include "memory/snapshot_cache.h"
 #include "memory/state.h"
 
@@ -28,7 +29,7 @@ int default_threads() {
 }  // namespace
 
 Session::Session(const Model& model, const SessionOptions& options) : model_(model) {
-  const models::Model& net = *model.impl().net;
+  const models::Model& net = *internals(model).net;
   int64_t n_ctx = options.n_ctx;
   if (n_ctx <= 0) n_ctx = std::min<int64_t>(net.hparams().n_ctx_train > 0 ? net.hparams().n_ctx_train : 4096, 4096);
   if (n_ctx > (int64_t{1} << 24)) throw Error("context length " + std::to_string(n_ctx) + " is too large");
@@ -36,8 +37,7 @@ Session::Session(const Model& model, const SessionOptions& options) : model_(mod
   so.n_ctx = n_ctx;
   so.max_batch = std::max(1, options.n_batch);
   so.sparse_topk = std::max(0, options.sparse_attention_topk);
-  if (!kernels::parse_kv_type(options.kv_type.c_str(), &so.kv_type))
-    throw Error("unknown KV cache type '" + options.kv_type + "' (available: f32, f16, q8_0, q4)");
+  so.kv_type = to_kernels(options.kv_type);
   impl_ = std::make_unique<Impl>(net, so, options.n_threads > 0 ? options.n_threads : default_threads(),
                                  options.pin_threads, options.snapshot_budget_bytes);
   impl_->n_batch = so.max_batch;
@@ -47,13 +47,21 @@ Session::Session(const Model& model, const SessionOptions& options) : model_(mod
 
 Session::~Session() = default;
 
+const char* kv_type_name(KvType type) { return kernels::kv_type_name(to_kernels(type)); }
+
+KvType parse_kv_type(std::string_view name) {
+  for (KvType t : {KvType::F32, KvType::F16, KvType::Q8_0, KvType::Q4})
+    if (name == kv_type_name(t)) return t;
+  throw Error("unknown KV cache type '" + std::string(name) + "' (available: f32, f16, q8_0, q4)");
+}
+
 // Forward calls never exceed the batch size the sliding-window rings were sized for.
 size_t Session::batch_size(int chunk) const {
   return static_cast<size_t>(chunk > 0 ? std::min(chunk, impl_->n_batch) : impl_->n_batch);
 }
 
 void Session::run(std::span<const int32_t> tokens, int chunk, float* logits, bool all_logits) {
-  const models::Model& net = *model_.impl().net;
+  const models::Model& net = *internals(model_).net;
   if (tokens.empty()) throw Error("no tokens to process");
   if (impl_->state.n_past() + static_cast<int64_t>(tokens.size()) > impl_->state.n_ctx())
     throw Error("context overflow: " + std::to_string(impl_->state.n_past() + tokens.size()) +

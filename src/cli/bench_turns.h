@@ -4,6 +4,8 @@
 #pragma once
 #include <string>
 
+#include "edgelm/edgelm.h"
+
 namespace edgelm::cli {
 
 struct TurnsOptions {
@@ -14,7 +16,7 @@ struct TurnsOptions {
   int n_threads = 0;
   bool pin_threads = false;
   int n_batch = 512;
-  std::string kv_type = "f16";
+  edgelm::KvType kv_type = edgelm::KvType::F16;
   std::string mem_budget;     // optional: context and KV type from the planner
   bool json = false;
   bool no_reuse = false;      // process every turn from scratch (for comparison)

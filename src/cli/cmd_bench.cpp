@@ -108,10 +108,10 @@ void time_test(int reps, BenchRecord& r, const TimeOnce& time_once) {
 // The KV encoding a group of tests at context n_ctx runs with. Under a memory
 // budget: the one asked for if it fits, else (none asked for) the most
 // accurate that fits; refuses with the breakdown when nothing does.
-std::string group_kv_type(const Model& model, const BenchFlags& f, int64_t n_ctx, uint64_t* planned) {
-  if (f.mem_budget.empty()) return f.kv_type;
+KvType group_kv_type(const Model& model, const BenchFlags& f, int64_t n_ctx, uint64_t* planned) {
+  if (f.mem_budget.empty()) return parse_kv_type(f.kv_type);
   const uint64_t budget = parse_byte_size(f.mem_budget);
-  MemoryPlan plan = plan_memory(model, n_ctx, f.kv_type, f.n_batch);
+  MemoryPlan plan = plan_memory(model, n_ctx, parse_kv_type(f.kv_type), f.n_batch);
   if (!f.kv_type_given && plan.total() > budget) {
     const MemoryPlan best = fit_memory_budget(model, budget, n_ctx, f.n_batch);
     if (best.n_ctx >= n_ctx) plan = plan_memory(model, n_ctx, best.kv_type, f.n_batch);
@@ -130,7 +130,7 @@ void run_group(const Model& model, const BenchFlags& f, const BenchPlan& plan, i
   const int32_t longest = std::max(*std::max_element(plan.prompts.begin(), plan.prompts.end()),
                                    *std::max_element(plan.gens.begin(), plan.gens.end()));
   uint64_t planned = 0;
-  const std::string kv_type = group_kv_type(model, f, depth + longest, &planned);
+  const KvType kv_type = group_kv_type(model, f, depth + longest, &planned);
   const TokenCost cost = token_cost(model, kv_type);
   reset_peak_rss();
   BenchContext ctx(model, {.n_threads = n_threads, .n_ctx = depth + longest, .n_batch = f.n_batch, .kv_type = kv_type,
@@ -144,7 +144,7 @@ void run_group(const Model& model, const BenchFlags& f, const BenchPlan& plan, i
     r.n_depth = depth;
     r.n_threads = n_threads;
     r.n_batch = f.n_batch;
-    r.kv_type = kv_type;
+    r.kv_type = kv_type_name(kv_type);
     r.depth_fill = depth > 0 ? f.depth_fill : "";
     r.sparse_topk = f.sparse_topk;
     if (planned) {
@@ -245,7 +245,7 @@ int cmd_bench(int argc, char** argv) {
     turns.n_threads = parse_int_list(f.threads, "thread count").at(0);
     turns.pin_threads = f.pin;
     turns.n_batch = f.n_batch;
-    turns.kv_type = f.kv_type;
+    turns.kv_type = parse_kv_type(f.kv_type);
     turns.json = f.json;
     return run_turns_bench(turns);
   }
@@ -253,7 +253,7 @@ int cmd_bench(int argc, char** argv) {
   require_file(f.model_path, "model file");
 
   auto model = Model::load(f.model_path);
-  const TokenCost cost = token_cost(*model, f.kv_type);
+  const TokenCost cost = token_cost(*model, parse_kv_type(f.kv_type));
   std::vector<BenchRecord> records;
   for (int32_t t : plan.threads)
     for (int32_t d : plan.depths) run_group(*model, f, plan, t, d, records);

@@ -88,8 +88,8 @@ int cmd_inspect(int argc, char** argv) {
   const FileReport r = inspect_file(path);
   nlohmann::ordered_json j = to_json(r);
   if (n_ctx > 0) {
-    const MemoryPlan plan = plan_memory(*Model::load(path), n_ctx, kv_type);
-    j["memory"] = {{"n_ctx", plan.n_ctx}, {"kv_type", plan.kv_type}, {"weights_resident", plan.weights_resident},
+    const MemoryPlan plan = plan_memory(*Model::load(path), n_ctx, parse_kv_type(kv_type));
+    j["memory"] = {{"n_ctx", plan.n_ctx}, {"kv_type", kv_type_name(plan.kv_type)}, {"weights_resident", plan.weights_resident},
                    {"weights_cold", plan.weights_cold}, {"kv_full", plan.kv_full}, {"kv_sliding", plan.kv_sliding},
                    {"recurrent", plan.recurrent}, {"scratch", plan.scratch}, {"total", plan.total()}};
     if (!as_json) {

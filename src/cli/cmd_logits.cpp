@@ -87,7 +87,7 @@ std::vector<float> eval_mode(const Model& model, const std::vector<int32_t>& tok
   opts.n_ctx = static_cast<int64_t>(tokens.size());
   opts.n_threads = n_threads;
   opts.n_batch = chunk;
-  opts.kv_type = kv_type;
+  opts.kv_type = parse_kv_type(kv_type);
   Session session(model, opts);
   if (dump) session.set_activation_tap(std::ref(*dump));
   return session.eval_all(tokens, chunk);

@@ -54,12 +54,12 @@ int cmd_run(int argc, char** argv) {
     const MemoryPlan plan = fit_memory_budget(*model, parse_byte_size(mem_budget), n_ctx);
     std::fprintf(stderr, "memory plan: %s\n", plan.describe().c_str());
     n_ctx = plan.n_ctx;
-    kv_type = plan.kv_type;
+    kv_type = kv_type_name(plan.kv_type);
   }
   opts.n_ctx = n_ctx;
   opts.n_threads = n_threads;
   opts.pin_threads = pin;
-  opts.kv_type = kv_type;
+  opts.kv_type = parse_kv_type(kv_type);
   opts.sparse_attention_topk = sparse_topk;
   Session session(*model, opts);
   if (!schema_path.empty()) so.grammar = GrammarConstraint::json_schema(*model, read_file(schema_path, "schema file"));

@@ -44,7 +44,7 @@ SessionOptions options() {
   o.n_ctx = 256;
   o.n_threads = 2;
   o.n_batch = 16;      // small batches: sliding rings wrap within the test
-  o.kv_type = "f32";
+  o.kv_type = edgelm::KvType::F32;
   return o;
 }
 

@@ -52,10 +52,9 @@ TEST_P(CostPerArch, WeightsMatchTheLoaderAndCostsGrowWithContext) {
   EXPECT_LT(cost.bytes_at(1), cost.bytes_at(100));
   EXPECT_LT(cost.macs_at(1), cost.macs_at(100));
   // f32 keys and values take twice the bytes of f16 ones.
-  const edgelm::TokenCost f32 = edgelm::token_cost(*model, "f32");
+  const edgelm::TokenCost f32 = edgelm::token_cost(*model, edgelm::KvType::F32);
   EXPECT_EQ(f32.bytes_at(10) - f32.weight_bytes - f32.state_bytes,
             2 * (cost.bytes_at(10) - cost.weight_bytes - cost.state_bytes));
-  EXPECT_THROW(edgelm::token_cost(*model, "q3"), edgelm::Error);
   std::remove(path.c_str());
 }
 
@@ -94,7 +93,7 @@ void expect_repeatable(const std::string& arch, int64_t depth) {
   SCOPED_TRACE(arch);
   const std::string path = synth(arch, "q8_0");
   auto model = edgelm::Model::load(path);
-  const edgelm::BenchOptions options{.n_threads = 2, .n_ctx = depth + 8, .n_batch = 4, .kv_type = "f16"};
+  const edgelm::BenchOptions options{.n_threads = 2, .n_ctx = depth + 8, .n_batch = 4, .kv_type = edgelm::KvType::F16};
   edgelm::BenchContext ctx(*model, options);
   ctx.fill(depth, 5);
   EXPECT_EQ(ctx.depth(), depth);
@@ -126,7 +125,7 @@ TEST(BenchContext, RandomFillWritesEveryLayerKind) {
     SCOPED_TRACE(arch);
     const std::string path = synth(arch, "q8_0");
     auto model = edgelm::Model::load(path);
-    for (const char* kv : {"f16", "f32"}) {
+    for (edgelm::KvType kv : {edgelm::KvType::F16, edgelm::KvType::F32}) {
       edgelm::BenchContext ctx(*model, {.n_threads = 2, .n_ctx = 80, .n_batch = 4, .kv_type = kv});
       ctx.fill_random(70, 3);   // past gemma's sliding rings (16 + 4 slots)
       EXPECT_EQ(ctx.depth(), 70);
@@ -149,7 +148,10 @@ TEST(BenchContext, RejectsBadOptions) {
   auto model = edgelm::Model::load(path);
   EXPECT_THROW(edgelm::BenchContext(*model, {.n_threads = 0}), edgelm::Error);
   EXPECT_THROW(edgelm::BenchContext(*model, {.n_threads = 1, .n_ctx = 0}), edgelm::Error);
-  EXPECT_THROW(edgelm::BenchContext(*model, {.n_threads = 1, .n_ctx = 16, .n_batch = 4, .kv_type = "q3"}), edgelm::Error);
+  EXPECT_THROW(edgelm::parse_kv_type("q3"), edgelm::Error);
+  EXPECT_THROW(edgelm::parse_kv_type("q4_0"), edgelm::Error);
+  for (edgelm::KvType t : {edgelm::KvType::F32, edgelm::KvType::F16, edgelm::KvType::Q8_0, edgelm::KvType::Q4})
+    EXPECT_EQ(edgelm::parse_kv_type(edgelm::kv_type_name(t)), t);
   edgelm::BenchContext ctx(*model, {.n_threads = 1, .n_ctx = 16});
   EXPECT_THROW(ctx.fill(17, 1), edgelm::Error);
   EXPECT_THROW(ctx.fill_random(17, 1), edgelm::Error);
