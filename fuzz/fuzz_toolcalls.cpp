@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "chat/json_value.h"
 #include "edgelm/toolcalls.h"
 
 namespace {
@@ -30,7 +31,7 @@ const Json& fuzz_tools() {
 }
 
 std::string fingerprint(const tc::ParseResult& r) {
-  return r.to_json(/*with_diagnostics=*/true).dump(-1, ' ', true, Json::error_handler_t::replace);
+  return native(r.to_json(/*with_diagnostics=*/true)).dump(-1, ' ', true, Json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -45,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.family = static_cast<tc::Family>(flags & 3);
   options.prompt_ends_inside_reasoning = flags & 4;
   options.parse_tool_calls = !(flags & 8);
-  if (flags & 16) options.tools = fuzz_tools();
+  if (flags & 16) options.tools = edgelm::wrap(fuzz_tools());
 
   const tc::ParseResult whole = tc::parse(text, options);  // an exception escapes: a finding
 

@@ -22,14 +22,11 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "edgelm/edgelm.h"
 #include "edgelm/error.h"
+#include "edgelm/json.h"
 
 namespace edgelm::chat {
-
-using Json = nlohmann::ordered_json;
 
 class TemplateError : public edgelm::Error {
  public:

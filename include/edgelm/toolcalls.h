@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "edgelm/json.h"
 
 namespace edgelm::toolcalls {
 
@@ -38,7 +38,7 @@ const char* family_name(Family family);
 
 struct ToolCall {
   std::string name;
-  nlohmann::ordered_json arguments;  // always an object, keys in the order the model wrote them
+  Json arguments;  // always an object, keys in the order the model wrote them
 };
 
 struct ParseResult {
@@ -61,7 +61,7 @@ struct ParseResult {
   std::vector<std::string> diagnostics;
 
   // {"content", "reasoning", "tool_calls": [{"name", "arguments"}]} (+ "diagnostics").
-  nlohmann::ordered_json to_json(bool with_diagnostics = false) const;
+  Json to_json(bool with_diagnostics = false) const;
 };
 
 struct ParseOptions {
@@ -69,7 +69,7 @@ struct ParseOptions {
   // The request's tools in OpenAI form ([{"type":"function","function":{name, parameters}}]);
   // null or empty when there are none. Parameter schemas type the values that a format
   // writes as plain text (Qwen XML parameters).
-  nlohmann::ordered_json tools;
+  Json tools;
   // True when the generation prompt opened a reasoning block (Qwen "<think>\n",
   // Gemma "<|channel>thought\n"): the output then starts inside reasoning.
   bool prompt_ends_inside_reasoning = false;

@@ -11,6 +11,7 @@
 // tokenized as one text (no merges lost at their borders).
 #include "api/model_impl.h"
 #include "api/internals.h"
+#include "chat/json_value.h"
 #include "edgelm/chat.h"
 
 namespace edgelm::chat {
@@ -26,10 +27,11 @@ std::string without_markers(std::string s) {
 }
 
 // Iterative walk (no recursion on the depth of the client's JSON).
-void mark_control_text(Json& root, const Tokenizer& tok) {
-  std::vector<Json*> todo{&root};
+void mark_control_text(Json& value, const Tokenizer& tok) {
+  using Native = nlohmann::ordered_json;
+  std::vector<Native*> todo{&native(value)};
   while (!todo.empty()) {
-    Json* j = todo.back();
+    Native* j = todo.back();
     todo.pop_back();
     if (j->is_string()) {
       std::string s = without_markers(j->get<std::string>());

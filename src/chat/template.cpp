@@ -3,6 +3,7 @@
 
 #include "chat/jinja/jinja.h"
 #include "chat/jinja/json.h"
+#include "chat/json_value.h"
 #include "edgelm/chat.h"
 #include "gguf/gguf.h"
 
@@ -62,19 +63,21 @@ ChatTemplate::ChatTemplate(std::string source, const TemplateLimits& limits)
 // Variables exactly as transformers passes them: messages, tools, documents,
 // add_generation_prompt, then the special tokens overlaid by the kwargs.
 std::string ChatTemplate::render(const ChatInputs& in) const {
-  if (!in.kwargs.is_object()) throw Error("chat template kwargs must be a JSON object");
-  if (!in.special_tokens.is_object()) throw Error("special tokens must be a JSON object");
+  const nlohmann::ordered_json& kwargs = native(in.kwargs);
+  const nlohmann::ordered_json& special_tokens = native(in.special_tokens);
+  if (!kwargs.is_object()) throw Error("chat template kwargs must be a JSON object");
+  if (!special_tokens.is_object()) throw Error("special tokens must be a JSON object");
   try {
     jinja::Dict vars;
-    auto set = [&](const std::string& name, const Json& value) {
+    auto set = [&](const std::string& name, const nlohmann::ordered_json& value) {
       vars.set(jinja::Value::string(name), jinja::from_json(value));
     };
-    set("messages", in.messages);
-    set("tools", in.tools);
-    set("documents", in.documents);
-    set("add_generation_prompt", in.kwargs.value("add_generation_prompt", Json(false)));
-    for (auto it = in.special_tokens.begin(); it != in.special_tokens.end(); ++it) set(it.key(), it.value());
-    for (auto it = in.kwargs.begin(); it != in.kwargs.end(); ++it) set(it.key(), it.value());
+    set("messages", native(in.messages));
+    set("tools", native(in.tools));
+    set("documents", native(in.documents));
+    set("add_generation_prompt", kwargs.value("add_generation_prompt", nlohmann::ordered_json(false)));
+    for (auto it = special_tokens.begin(); it != special_tokens.end(); ++it) set(it.key(), it.value());
+    for (auto it = kwargs.begin(); it != kwargs.end(); ++it) set(it.key(), it.value());
     return impl_->tmpl.render(vars, in.clock);
   } catch (const jinja::Error& e) {
     rethrow(e);
@@ -87,8 +90,8 @@ std::string render(std::string_view template_source, const ChatInputs& inputs) {
 
 std::string generation_prompt(const ChatTemplate& tmpl, const ChatInputs& inputs) {
   ChatInputs with = inputs, without = inputs;
-  with.kwargs["add_generation_prompt"] = true;
-  without.kwargs["add_generation_prompt"] = false;
+  native(with.kwargs)["add_generation_prompt"] = true;
+  native(without.kwargs)["add_generation_prompt"] = false;
   const std::string a = tmpl.render(with), b = tmpl.render(without);
   if (a.size() < b.size() || a.compare(0, b.size(), b) != 0) return "";
   return a.substr(b.size());
@@ -108,7 +111,7 @@ GgufChatInfo read_gguf_chat_info(const std::string& path, const std::string& tem
   };
   for (const auto& [key, name] : kSpecial) {
     const auto id = file->get_int(key);
-    if (id && *id >= 0 && static_cast<uint64_t>(*id) < tokens->size()) info.special_tokens[name] = (*tokens)[*id];
+    if (id && *id >= 0 && static_cast<uint64_t>(*id) < tokens->size()) native(info.special_tokens)[name] = (*tokens)[*id];
   }
   return info;
 }

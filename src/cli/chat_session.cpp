@@ -51,7 +51,7 @@ std::string ChatSession::banner() const {
 }
 
 void ChatSession::reset() {
-  messages_ = chat::Json::array();
+  messages_ = JsonDoc::array();
   if (!config_.system.empty()) messages_.push_back({{"role", "system"}, {"content", config_.system}});
 }
 
@@ -66,11 +66,12 @@ void ChatSession::add_tool_result(const std::string& name_and_result) {
 
 chat::ChatInputs ChatSession::inputs(bool add_generation_prompt) const {
   chat::ChatInputs in;
-  in.messages = messages_;
+  in.messages = to_api(messages_);
   in.tools = config_.tools;
   in.special_tokens = special_tokens_;
-  in.kwargs["add_generation_prompt"] = add_generation_prompt;
-  if (config_.enable_thinking) in.kwargs["enable_thinking"] = *config_.enable_thinking;
+  JsonDoc kwargs = {{"add_generation_prompt", add_generation_prompt}};
+  if (config_.enable_thinking) kwargs["enable_thinking"] = *config_.enable_thinking;
+  in.kwargs = to_api(kwargs);
   return in;
 }
 
@@ -93,11 +94,12 @@ std::vector<int32_t> ChatSession::prompt_tokens() {
 }
 
 void ChatSession::record_reply(const toolcalls::ParseResult& r) {
-  chat::Json msg = {{"role", "assistant"}, {"content", r.content}};
+  JsonDoc msg = {{"role", "assistant"}, {"content", r.content}};
   if (!r.tool_calls.empty()) {
-    msg["tool_calls"] = chat::Json::array();
+    msg["tool_calls"] = JsonDoc::array();
     for (const toolcalls::ToolCall& call : r.tool_calls)
-      msg["tool_calls"].push_back({{"type", "function"}, {"function", {{"name", call.name}, {"arguments", call.arguments}}}});
+      msg["tool_calls"].push_back(
+          {{"type", "function"}, {"function", {{"name", call.name}, {"arguments", from_api(call.arguments)}}}});
   }
   messages_.push_back(msg);
 }

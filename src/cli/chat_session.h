@@ -10,6 +10,7 @@
 #include "edgelm/chat.h"
 #include "edgelm/edgelm.h"
 #include "edgelm/toolcalls.h"
+#include "cli/common.h"
 
 namespace edgelm::cli {
 
@@ -17,7 +18,7 @@ struct ChatConfig {
   std::string model_path;
   std::string template_path;     // empty: the model's tokenizer.chat_template
   std::string system;
-  chat::Json tools;              // null or an array of tools
+  edgelm::Json tools;            // null or an array of tools
   std::optional<bool> enable_thinking;
   int n_predict = 1024;
   int64_t n_ctx = 0;
@@ -47,8 +48,8 @@ class ChatSession {
   std::unique_ptr<Model> model_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<chat::ChatTemplate> template_;
-  chat::Json special_tokens_;
-  chat::Json messages_ = chat::Json::array();
+  edgelm::Json special_tokens_;
+  JsonDoc messages_ = JsonDoc::array();
   std::optional<toolcalls::Family> family_;
 };
 

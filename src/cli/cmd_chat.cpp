@@ -44,8 +44,12 @@ int cmd_chat(int argc, char** argv) {
     require_file(tools_path, "tools file");
     const std::string text = read_file(tools_path, "tools");
     if (json_too_deep(text)) throw Error("tools file '" + tools_path + "' nests arrays and objects too deeply");
-    c.tools = chat::Json::parse(text, nullptr, false);
-    if (c.tools.is_discarded() || !c.tools.is_array()) throw Error("tools file '" + tools_path + "' must hold a JSON array");
+    try {
+      c.tools = Json::parse(text);
+    } catch (const Error&) {
+      throw Error("tools file '" + tools_path + "' must hold a JSON array");
+    }
+    if (!c.tools.is_array()) throw Error("tools file '" + tools_path + "' must hold a JSON array");
   }
   if (think != "default") c.enable_thinking = think == "on";
   c.sampling.seed = seed >= 0 ? static_cast<uint64_t>(seed) : static_cast<uint64_t>(time(nullptr));

@@ -32,7 +32,7 @@
 namespace edgelm::cli {
 namespace {
 
-using chat::Json;
+using Json = JsonDoc;
 
 std::string read_text(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
@@ -55,8 +55,18 @@ void merge_kwargs(Json& into, const Json& from, const std::string& what) {
   for (auto it = from.begin(); it != from.end(); ++it) into[it.key()] = it.value();
 }
 
+// What a template is rendered with, edited here as JSON and handed to the API
+// at the end (chat::ChatInputs).
+struct Inputs {
+  Json messages = Json::array();
+  Json tools;
+  Json documents;
+  Json kwargs = Json::object();
+  Json special_tokens = Json::object();
+};
+
 // Reads --messages: a bare array, or an object carrying messages and more.
-void load_messages(const std::string& path, chat::ChatInputs& in) {
+void load_messages(const std::string& path, Inputs& in) {
   Json doc = parse_json(read_text(path, "messages"), "messages file '" + path + "'");
   if (doc.is_array()) {
     in.messages = std::move(doc);
@@ -115,11 +125,12 @@ int cmd_template(int argc, char** argv) {
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
   if (model.empty() && template_path.empty()) throw Error("give a model (-m) or a template file (--template)");
 
-  chat::ChatInputs in;
+  Inputs in;
+  chat::ChatInputs api;
   std::string source;
   if (!model.empty()) {
     chat::GgufChatInfo info = chat::read_gguf_chat_info(model, variant);
-    in.special_tokens = info.special_tokens;
+    in.special_tokens = from_api(info.special_tokens);
     if (template_path.empty()) {
       if (!info.chat_template)
         throw Error("model '" + model + "' has no tokenizer.chat_template" + (variant.empty() ? "" : "." + variant));
@@ -138,11 +149,16 @@ int cmd_template(int argc, char** argv) {
   if (!kwargs_text.empty()) merge_kwargs(in.kwargs, parse_json(kwargs_text, "--kwargs"), "--kwargs");
   if (!now_text.empty()) {
     const std::tm now = parse_now(now_text);
-    in.clock = [now] { return now; };
+    api.clock = [now] { return now; };
   }
+  api.messages = to_api(in.messages);
+  api.tools = to_api(in.tools);
+  api.documents = to_api(in.documents);
+  api.kwargs = to_api(in.kwargs);
+  api.special_tokens = to_api(in.special_tokens);
 
   try {
-    const std::string prompt = chat::ChatTemplate(source).render(in);
+    const std::string prompt = chat::ChatTemplate(source).render(api);
     std::fwrite(prompt.data(), 1, prompt.size(), stdout);
     std::fflush(stdout);
     return 0;

@@ -75,7 +75,7 @@ int cmd_toolcalls(int argc, char** argv) {
 
   tc::ParseOptions options;
   options.family = tc::family_from_name(family_text);
-  if (!tools_path.empty()) options.tools = read_tools(tools_path);
+  if (!tools_path.empty()) options.tools = to_api(read_tools(tools_path));
   options.prompt_ends_inside_reasoning = in_reasoning || tc::prompt_opens_reasoning(options.family, generation_prompt);
 
   const std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
@@ -92,7 +92,7 @@ int cmd_toolcalls(int argc, char** argv) {
     if (show_deltas) print_deltas(deltas);
     result = parser.result();
   }
-  const Json out = result.to_json(with_diagnostics);
+  const Json out = from_api(result.to_json(with_diagnostics));
   std::cout << (pretty ? out.dump(2, ' ', false, Json::error_handler_t::replace) : dump(out)) << '\n';
   return 0;
 }

@@ -4,6 +4,9 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "edgelm/json.h"
 
 namespace edgelm::cli {
 
@@ -19,5 +22,13 @@ std::string read_file(const std::string& path, const char* what);
 
 // Throws edgelm::Error if `path` does not name a readable file.
 void require_file(const std::string& path, const char* what);
+
+// The CLI edits JSON with nlohmann and hands it to the API as text, as any
+// embedder with its own JSON library would.
+using JsonDoc = nlohmann::ordered_json;
+inline edgelm::Json to_api(const JsonDoc& j) {
+  return edgelm::Json::parse(j.dump(-1, ' ', false, JsonDoc::error_handler_t::replace));
+}
+inline JsonDoc from_api(const edgelm::Json& j) { return JsonDoc::parse(j.dump()); }
 
 }  // namespace edgelm::cli

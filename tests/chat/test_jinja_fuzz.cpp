@@ -12,12 +12,13 @@
 #include <random>
 #include <sstream>
 
+#include "chat/json_value.h"
 #include "edgelm/chat.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using edgelm::chat::Json;
+using Json = nlohmann::ordered_json;
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -87,10 +88,10 @@ TEST(JinjaFuzz, MutatedRealTemplatesNeverCrash) {
     if (record["id"] == "tool_args_nested#gen_think") break;
   }
   edgelm::chat::ChatInputs in;
-  in.messages = record["messages"];
-  in.tools = record["tools"];
-  in.kwargs = record["kwargs"];
-  in.special_tokens = {{"bos_token", "<bos>"}, {"eos_token", "<eos>"}};
+  native(in.messages) = record["messages"];
+  native(in.tools) = record["tools"];
+  native(in.kwargs) = record["kwargs"];
+  native(in.special_tokens) = {{"bos_token", "<bos>"}, {"eos_token", "<eos>"}};
   in.clock = [] { return std::tm{}; };
 
   edgelm::chat::TemplateLimits limits;

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include "chat/json_value.h"
 #include "cli/commands.h"
 #include "edgelm/chat.h"
 #include "gguf/gguf.h"
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 using edgelm::chat::ChatInputs;
 using edgelm::chat::ChatTemplate;
 using edgelm::chat::Family;
-using edgelm::chat::Json;
+using Json = nlohmann::ordered_json;
 
 const fs::path kShared = fs::path(EDGELM_SHARED_DIR) / "chat";
 
@@ -46,7 +47,7 @@ std::tm frozen_clock() {
 
 ChatInputs user_says(const std::string& text) {
   ChatInputs in;
-  in.messages = Json::array({{{"role", "user"}, {"content", text}}});
+  native(in.messages) = Json::array({{{"role", "user"}, {"content", text}}});
   return in;
 }
 
@@ -77,8 +78,8 @@ TEST(ChatApi, DetectsFamilies) {
 TEST(ChatApi, RendersWithSpecialTokensKwargsAndClock) {
   ChatTemplate tmpl(template_source("meta-llama-Llama-3.2-3B-Instruct"));
   ChatInputs in = user_says("Hi");
-  in.special_tokens = {{"bos_token", "<|begin_of_text|>"}, {"eos_token", "<|eot_id|>"}};
-  in.kwargs = {{"add_generation_prompt", true}};
+  native(in.special_tokens) = {{"bos_token", "<|begin_of_text|>"}, {"eos_token", "<|eot_id|>"}};
+  native(in.kwargs) = {{"add_generation_prompt", true}};
   in.clock = frozen_clock;
   EXPECT_EQ(tmpl.render(in),
             "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
@@ -86,8 +87,8 @@ TEST(ChatApi, RendersWithSpecialTokensKwargsAndClock) {
             "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
             "<|start_header_id|>assistant<|end_header_id|>\n\n");
   // kwargs override special tokens; date_string overrides the clock.
-  in.kwargs["bos_token"] = "[BOS]";
-  in.kwargs["date_string"] = "01 Feb 2030";
+  native(in.kwargs)["bos_token"] = "[BOS]";
+  native(in.kwargs)["date_string"] = "01 Feb 2030";
   const std::string out = tmpl.render(in);
   EXPECT_EQ(out.rfind("[BOS]", 0), 0u);
   EXPECT_NE(out.find("Today Date: 01 Feb 2030"), std::string::npos);
@@ -97,23 +98,23 @@ TEST(ChatApi, ToolsNullIsDefinedButFalsy) {
   ChatTemplate tmpl("{{ tools is defined }} {{ tools is none }} {{ documents is none }} {{ enable_thinking is defined }}");
   EXPECT_EQ(tmpl.render(user_says("x")), "True True True False");
   ChatInputs in = user_says("x");
-  in.kwargs = {{"enable_thinking", false}};
+  native(in.kwargs) = {{"enable_thinking", false}};
   EXPECT_EQ(tmpl.render(in), "True True True True");
 }
 
 TEST(ChatApi, KeepsJsonKeyOrderAndNumberKinds) {
   ChatTemplate tmpl("{{ d|tojson }} {% for k, v in d|items %}{{ k }}={{ v }} {% endfor %}");
   ChatInputs in;
-  in.kwargs = {{"d", Json::parse(R"({"z": 3.0, "a": 3, "m": 1e-7})")}};
+  native(in.kwargs) = {{"d", Json::parse(R"({"z": 3.0, "a": 3, "m": 1e-7})")}};
   EXPECT_EQ(tmpl.render(in), R"({"z": 3.0, "a": 3, "m": 1e-07} z=3.0 a=3 m=1e-07 )");
 }
 
 TEST(ChatApi, GenerationPrompt) {
   ChatInputs in = user_says("Hello!");
-  in.special_tokens = {{"bos_token", "<bos>"}};
+  native(in.special_tokens) = {{"bos_token", "<bos>"}};
   EXPECT_EQ(edgelm::chat::generation_prompt(ChatTemplate(template_source("google-gemma-4-31B-it")), in),
             "<|turn>model\n<|channel>thought\n<channel|>");
-  in.kwargs = {{"enable_thinking", false}};
+  native(in.kwargs) = {{"enable_thinking", false}};
   EXPECT_EQ(edgelm::chat::generation_prompt(ChatTemplate(template_source("Qwen-Qwen3-0.6B")), in),
             "<|im_start|>assistant\n<think>\n\n</think>\n\n");
 }
@@ -135,7 +136,7 @@ TEST(ChatApi, TemplateErrorsKeepClassMessageAndLine) {
     EXPECT_EQ(e.line(), 3);
   }
   ChatInputs bad;
-  bad.kwargs = Json::array();
+  native(bad.kwargs) = Json::array();
   EXPECT_THROW(ChatTemplate("x").render(bad), edgelm::Error);
 }
 
@@ -234,7 +235,7 @@ TEST_F(TemplateCommand, ReadsTemplateAndSpecialTokensFromGguf) {
 
   const edgelm::chat::GgufChatInfo info = edgelm::chat::read_gguf_chat_info(model);
   ASSERT_TRUE(info.chat_template.has_value());
-  EXPECT_EQ(info.special_tokens, Json({{"bos_token", "<s>"}, {"eos_token", "</s>"}}));
+  EXPECT_EQ(native(info.special_tokens), Json({{"bos_token", "<s>"}, {"eos_token", "</s>"}}));
 
   const std::string messages = write("m.json", R"({"messages": [{"role": "user", "content": "Yo"}], "tools": [1, 2]})");
   ASSERT_EQ(run({"-m", model, "--messages", messages}), 0) << err_ << thrown_;

@@ -9,12 +9,13 @@
 #include <iostream>
 #include <sstream>
 
+#include "chat/json_value.h"
 #include "edgelm/chat.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using edgelm::chat::Json;
+using Json = nlohmann::ordered_json;
 
 const fs::path kRendered = fs::path(EDGELM_SHARED_DIR) / "chat" / "rendered";
 
@@ -76,11 +77,11 @@ TEST_P(ReferenceRenders, MatchesPython) {
     const Json rec = Json::parse(line);
     total++;
     edgelm::chat::ChatInputs in;
-    in.messages = rec["messages"];
-    in.tools = rec.value("tools", Json());
-    in.documents = rec.value("documents", Json());
-    in.kwargs = rec["kwargs"];
-    in.special_tokens = meta["special_tokens"];
+    native(in.messages) = rec["messages"];
+    native(in.tools) = rec.value("tools", Json());
+    native(in.documents) = rec.value("documents", Json());
+    native(in.kwargs) = rec["kwargs"];
+    native(in.special_tokens) = meta["special_tokens"];
     in.clock = [clock] { return clock; };
     const std::string id = rec["id"].get<std::string>();
     try {

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "chat/json_value.h"
 #include "cli/commands.h"
 #include "edgelm/error.h"
 #include "test_toolcalls_support.h"
@@ -42,7 +43,7 @@ Json expected_calls(const Json& record) {
 tc::ParseOptions record_options(const Json& record) {
   tc::ParseOptions options;
   options.family = record_family(record);
-  options.tools = record.at("tools");
+  native(options.tools) = record.at("tools");
   options.prompt_ends_inside_reasoning = tc::prompt_opens_reasoning(options.family, record.at("gen_prompt").get<std::string>());
   return options;
 }
@@ -178,7 +179,7 @@ TEST(ToolCallStream, LongCallsAndLongTextStayCheap) {
       EXPECT_EQ(r.content.size(), big.size() + 11);
     } else {
       ASSERT_EQ(r.tool_calls.size(), 1u) << tc::family_name(family);
-      EXPECT_EQ(r.tool_calls[0].arguments["body"].get<std::string>().size(), big.size());
+      EXPECT_EQ(native(r.tool_calls[0].arguments)["body"].get<std::string>().size(), big.size());
     }
   }
 }
@@ -199,9 +200,9 @@ TEST(ToolCallApi, GenerationPromptOpensReasoning) {
 
 TEST(ToolCallApi, BadToolsAreRejected) {
   tc::ParseOptions options = options_for(tc::Family::Qwen3);
-  options.tools = Json::object();
+  native(options.tools) = Json::object();
   EXPECT_THROW(tc::parse("x", options), edgelm::Error);
-  options.tools = Json::array({Json{{"type", "function"}}});
+  native(options.tools) = Json::array({Json{{"type", "function"}}});
   EXPECT_THROW(tc::parse("x", options), edgelm::Error);
 }
 
@@ -210,7 +211,7 @@ TEST(ToolCallLlama3, JsonCall) {
       "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\", \"days\": 3}}<|eot_id|>", options_for(tc::Family::Llama3));
   ASSERT_EQ(r.tool_calls.size(), 1u);
   EXPECT_EQ(r.tool_calls[0].name, "get_weather");
-  EXPECT_EQ(r.tool_calls[0].arguments.dump(), R"({"city":"Paris","days":3})");
+  EXPECT_EQ(native(r.tool_calls[0].arguments).dump(), R"({"city":"Paris","days":3})");
   EXPECT_EQ(r.content, "");
 }
 
@@ -227,7 +228,7 @@ TEST(ToolCallLlama3, BuiltinToolSyntax) {
                                       options_for(tc::Family::Llama3));
   ASSERT_EQ(r.tool_calls.size(), 1u);
   EXPECT_EQ(r.tool_calls[0].name, "brave_search");
-  EXPECT_EQ(r.tool_calls[0].arguments.dump(), R"({"query":"weather in Paris","n":3})");
+  EXPECT_EQ(native(r.tool_calls[0].arguments).dump(), R"({"query":"weather in Paris","n":3})");
 }
 
 TEST(ToolCallLlama3, JsonAnswerIsContent) {

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <set>
 
+#include "chat/json_value.h"
 #include "test_toolcalls_support.h"
 
 namespace toolcalls_test {
@@ -37,7 +38,7 @@ TEST(ToolCallEdgeCases, MatchTheirLabels) {
     const std::string text = c.at("model_text").get<std::string>();
     tc::ParseOptions options;
     options.family = record_family(c);
-    options.tools = c.at("tools");
+    native(options.tools) = c.at("tools");
     options.prompt_ends_inside_reasoning = c.at("prompt_ends_inside_reasoning").get<bool>();
 
     const tc::ParseResult whole = tc::parse(text, options);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "chat/json_value.h"
 #include "test_toolcalls_support.h"
 
 namespace toolcalls_test {
@@ -68,7 +69,7 @@ TEST(ToolCallFuzz, StreamingMatchesWholeOnMutatedText) {
     const std::string text = mutate(sample.text, samples, rng);
     tc::ParseOptions options;
     options.family = static_cast<tc::Family>(rng.below(4));
-    options.tools = rng.below(4) == 0 ? Json() : sample.tools;
+    native(options.tools) = rng.below(4) == 0 ? Json() : sample.tools;
     options.prompt_ends_inside_reasoning = rng.below(4) == 0;
     options.parse_tool_calls = rng.below(8) != 0;
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "chat/json_value.h"
 #include "support.h"
 #include "edgelm/toolcalls.h"
 
@@ -62,11 +63,11 @@ inline bool strict_equal(const Json& a, const Json& b, bool ordered) {
 
 inline Json calls_json(const std::vector<tc::ToolCall>& calls) {
   Json out = Json::array();
-  for (const tc::ToolCall& call : calls) out.push_back({{"name", call.name}, {"arguments", call.arguments}});
+  for (const tc::ToolCall& call : calls) out.push_back({{"name", call.name}, {"arguments", native(call.arguments)}});
   return out;
 }
 
-inline std::string describe(const tc::ParseResult& r) { return r.to_json(true).dump(-1, ' ', false, Json::error_handler_t::replace); }
+inline std::string describe(const tc::ParseResult& r) { return r.to_json(true).dump(); }
 
 // Results are identical: same text, same calls (key order included), same diagnostics.
 inline bool same_result(const tc::ParseResult& a, const tc::ParseResult& b) {
@@ -116,11 +117,11 @@ inline tc::ParseResult parse_streaming(std::string_view text, const tc::ParseOpt
         break;
       case tc::Delta::Kind::ToolCallStart:
         EXPECT_EQ(d.tool_index, calls.size());
-        calls.push_back({d.text, Json::object()});
+        calls.push_back({d.text, edgelm::Json::object()});
         break;
       case tc::Delta::Kind::ToolCallArguments:
         EXPECT_EQ(d.tool_index + 1, calls.size());
-        if (!calls.empty()) calls.back().arguments = Json::parse(d.text, nullptr, false);
+        if (!calls.empty()) native(calls.back().arguments) = Json::parse(d.text, nullptr, false);
         break;
     }
   }

@@ -3,6 +3,7 @@
 // arguments validate against the tool's schema.
 #include <gtest/gtest.h>
 
+#include "chat/json_value.h"
 #include "edgelm/toolcalls.h"
 #include "grammar_test_util.h"
 #include "json_schema_validator.h"
@@ -42,7 +43,7 @@ void check_family(ToolCallFormat format, toolcalls::Family family, const std::st
                                                 shared_vocabulary(vocab_name));
   toolcalls::ParseOptions parse_options;
   parse_options.family = family;
-  parse_options.tools = tools();
+  parse_options.tools = wrap(tools());
   for (int seed = 0; seed < seeds; ++seed) {
     std::mt19937_64 rng(seed);
     GrammarMatcher m(engine);
@@ -53,7 +54,7 @@ void check_family(ToolCallFormat format, toolcalls::Family family, const std::st
     for (const toolcalls::ToolCall& call : r.tool_calls) {
       const json* schema = schema_of(call.name);
       ASSERT_NE(schema, nullptr) << call.name;
-      EXPECT_EQ(validate_json(call.arguments, *schema), "") << s.text;
+      EXPECT_EQ(validate_json(native(call.arguments), *schema), "") << s.text;
     }
   }
 }

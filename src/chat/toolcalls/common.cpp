@@ -187,7 +187,7 @@ std::optional<ToolCall> call_from_json(const Json& value, std::string_view argum
   }
   if (arguments.is_null()) arguments = Json::object();
   if (!arguments.is_object()) return std::nullopt;
-  return ToolCall{name->get<std::string>(), std::move(arguments)};
+  return ToolCall{name->get<std::string>(), wrap(std::move(arguments))};
 }
 
 // ---- Scanner helpers -----------------------------------------------------------------------

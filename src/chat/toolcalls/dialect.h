@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chat/json_value.h"
 #include "chat/toolcalls/cursor.h"
 #include "edgelm/toolcalls.h"
 

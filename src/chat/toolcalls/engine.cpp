@@ -102,7 +102,7 @@ struct StreamParser::Impl {
   size_t end_checked_size = 0;   // buffered text from `pos` already searched for an end marker
 
   explicit Impl(ParseOptions opts)
-      : options(std::move(opts)), dialect(dialect_for(options.family)), schemas(options.tools) {
+      : options(std::move(opts)), dialect(dialect_for(options.family)), schemas(native(options.tools)) {
     if (options.prompt_ends_inside_reasoning) mode = Mode::Reasoning;
     for (const Marker& m : dialect.markers) {
       if (marker_starts.find(m.text[0]) == std::string::npos) marker_starts += m.text[0];
@@ -139,14 +139,14 @@ struct StreamParser::Impl {
       if (!schemas.find_tool(call.name)) {
         diagnose("unknown_tool:" + call.name);
       } else {
-        for (const auto& item : call.arguments.items())
+        for (const auto& item : native(call.arguments).items())
           if (!schemas.find_parameter(call.name, item.key())) diagnose("unknown_parameter:" + item.key());
       }
     }
     size_t index = result.tool_calls.size();
     deltas.push_back({Delta::Kind::ToolCallStart, call.name, index});
     // Invalid UTF-8 from the model must not make serialisation throw.
-    std::string arguments = call.arguments.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::string arguments = call.arguments.dump();
     deltas.push_back({Delta::Kind::ToolCallArguments, std::move(arguments), index});
     result.tool_calls.push_back(std::move(call));
   }
@@ -416,15 +416,15 @@ bool prompt_opens_reasoning(Family family, std::string_view generation_prompt) {
   return false;
 }
 
-Json ParseResult::to_json(bool with_diagnostics) const {
+edgelm::Json ParseResult::to_json(bool with_diagnostics) const {
   Json out = Json::object();
   out["content"] = content;
   out["reasoning"] = reasoning ? Json(*reasoning) : Json(nullptr);
   Json calls = Json::array();
-  for (const ToolCall& call : tool_calls) calls.push_back({{"name", call.name}, {"arguments", call.arguments}});
+  for (const ToolCall& call : tool_calls) calls.push_back({{"name", call.name}, {"arguments", native(call.arguments)}});
   out["tool_calls"] = std::move(calls);
   if (with_diagnostics) out["diagnostics"] = diagnostics;
-  return out;
+  return wrap(std::move(out));
 }
 
 }  // namespace edgelm::toolcalls

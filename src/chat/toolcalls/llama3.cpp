@@ -76,7 +76,7 @@ std::optional<ToolCall> builtin_call(Cursor& c) {
     if (c.eat(",")) c.skip_ws();
     else if (!c.starts_with(")")) throw Malformed{};
   }
-  return ToolCall{std::move(name), std::move(arguments)};
+  return ToolCall{std::move(name), wrap(std::move(arguments))};
 }
 
 // Skips whitespace and ';' between calls.

@@ -90,7 +90,7 @@ CallScan scan_xml_call(std::string_view view, bool at_end, const ToolSchemas& sc
       add_diagnostic(scan.diagnostics, "missing_closing_tool_call_tag");
     }
     scan.status = CallScan::Status::Parsed;
-    scan.calls.push_back({std::move(*name), std::move(arguments)});
+    scan.calls.push_back({std::move(*name), wrap(std::move(arguments))});
     return scan;
   });
 }
