@@ -1,6 +1,6 @@
 // Parsing of model output into visible content, reasoning and tool calls.
 //
-// One parser per output format family (FORMATS.md §4.2–4.4):
+// One parser per output format family (docs/FORMATS.md §4.2–4.4):
 //   gemma4  <|tool_call>call:NAME{key:value,…}<tool_call|> with <|"|> string quoting,
 //           reasoning in <|channel>thought … <channel|>
 //   qwen35  Qwen3.5 / Qwen3-Coder XML: <tool_call><function=NAME><parameter=ARG>…

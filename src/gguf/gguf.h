@@ -1,6 +1,6 @@
 // GGUF v2/v3 reader (mmap, every count/length/offset validated) and writer.
 // All errors are edgelm::Error with a one-line message naming the problem.
-// Format and the checks performed: FORMATS.md §1 (§1.8 is the checklist).
+// Format and the checks performed: docs/FORMATS.md §1 (§1.8 is the checklist).
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -1,6 +1,6 @@
 // GGUF parsing: header, metadata, tensor directory and data-section checks.
 // The image is hostile: every count, length, offset and size is validated
-// before it is used to read, allocate or compute an address (FORMATS.md §1.8;
+// before it is used to read, allocate or compute an address (docs/FORMATS.md §1.8;
 // the numbers in comments refer to that checklist).
 #include <algorithm>
 #include <bit>

@@ -1,7 +1,7 @@
 // The gated delta-net block (Qwen3.5 "linear attention"): projections, a
 // short causal convolution, L2-normalised q/k, the gated delta-rule
 // recurrence over a matrix state per value head, a SiLU-gated RMS norm and
-// the output projection. ARCHITECTURES.md §2.5.
+// the output projection. docs/ARCHITECTURES.md §2.5.
 #pragma once
 #include <string>
 #include <vector>

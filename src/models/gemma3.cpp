@@ -1,6 +1,6 @@
 // Gemma 3: scaled embeddings, sandwich-normed attention/GeGLU layers, a 5:1
 // interleave of sliding-window and global layers with their own RoPE bases.
-// ARCHITECTURES.md §2.3.
+// docs/ARCHITECTURES.md §2.3.
 #include <cmath>
 
 #include "edgelm/error.h"

@@ -2,7 +2,7 @@
 // unscaled attention, per-type head dims and RoPE, per-layer embeddings (PLE)
 // feeding a small residual branch in every layer, KV sharing for the last
 // layers, a per-layer output scalar and final logit soft-capping.
-// ARCHITECTURES.md §2.4.
+// docs/ARCHITECTURES.md §2.4.
 #include <cmath>
 
 #include "edgelm/error.h"

@@ -1,5 +1,5 @@
 // Llama: x += attn(rms_norm(x)); x += swiglu_ffn(rms_norm(x)); logits = head(rms_norm(x)).
-// ARCHITECTURES.md §2.1.
+// docs/ARCHITECTURES.md §2.1.
 #include "models/llama.h"
 
 #include <cmath>

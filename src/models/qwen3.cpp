@@ -1,5 +1,5 @@
 // Qwen3: the Llama block with a per-head RMS norm on Q and K before NEOX RoPE.
-// ARCHITECTURES.md §2.2.
+// docs/ARCHITECTURES.md §2.2.
 #include "models/llama.h"
 
 namespace edgelm::models {

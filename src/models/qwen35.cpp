@@ -1,7 +1,7 @@
 // Qwen3.5 (dense): a hybrid stack where every `full_attention_interval`-th
 // layer is gated softmax attention and the others are gated delta-nets; each
 // layer is followed by a SwiGLU FFN. A trailing MTP ("next-n") block may be
-// stored in the file and is skipped. ARCHITECTURES.md §2.5 and §4.
+// stored in the file and is skipped. docs/ARCHITECTURES.md §2.5 and §4.
 #include <cmath>
 #include <cstring>
 #include <limits>

@@ -1,6 +1,6 @@
 // Synthetic Llama and Qwen3 models: plain pre-norm transformers (Qwen3 with
 // per-head Q/K norms). Real presets follow the published configurations
-// (ARCHITECTURES.md §3); the tiny ones are test-sized.
+// (docs/ARCHITECTURES.md §3); the tiny ones are test-sized.
 #include "edgelm/error.h"
 #include "models/tensor_names.h"
 #include "synth/plan.h"

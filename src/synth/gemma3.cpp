@@ -1,5 +1,5 @@
 // Synthetic Gemma 3 models: sandwich-normed layers, five sliding-window layers
-// to one global (ARCHITECTURES.md §3).
+// to one global (docs/ARCHITECTURES.md §3).
 #include "edgelm/error.h"
 #include "models/tensor_names.h"
 #include "synth/plan.h"

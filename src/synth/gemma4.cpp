@@ -1,6 +1,6 @@
 // Synthetic Gemma 4 models: every kind of layer the E2B has (sliding and full
 // with their own head sizes, shared-KV layers, per-layer inputs, proportional
-// RoPE). ARCHITECTURES.md §3.
+// RoPE). docs/ARCHITECTURES.md §3.
 #include "edgelm/error.h"
 #include "models/tensor_names.h"
 #include "synth/plan.h"

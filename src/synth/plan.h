@@ -1,6 +1,6 @@
 // What `edgelm synth` writes for one architecture and preset: metadata and
 // the list of tensors with their shapes and roles. The roles decide the
-// storage type (FORMATS.md §2.8) and the random initialisation.
+// storage type (docs/FORMATS.md §2.8) and the random initialisation.
 #pragma once
 #include <cstdint>
 #include <functional>

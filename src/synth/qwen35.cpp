@@ -1,4 +1,4 @@
-// Synthetic Qwen3.5 models: the trunk of the published shapes (ARCHITECTURES.md
+// Synthetic Qwen3.5 models: the trunk of the published shapes (docs/ARCHITECTURES.md
 // §3.1; no MTP block) with the tensor names and metadata keys llama.cpp's
 // converter writes, so other GGUF engines load the files too.
 #include <cmath>

@@ -17,7 +17,7 @@ using synth::Plan;
 using synth::Role;
 using synth::TensorPlan;
 
-// ggml's "more bits" rule for attn_v / ffn_down in Q4_K_M (FORMATS.md §2.8).
+// ggml's "more bits" rule for attn_v / ffn_down in Q4_K_M (docs/FORMATS.md §2.8).
 bool more_bits(int i, int n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
 
 // Falls back to a type whose block size divides the row (llama-quantize rule 7).

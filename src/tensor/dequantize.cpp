@@ -1,6 +1,6 @@
 // Scalar decoders of every supported weight format to float32.
 //
-// Each formula is FORMATS.md §2.2-2.6; the float operations are grouped the way
+// Each formula is docs/FORMATS.md §2.2-2.6; the float operations are grouped the way
 // ggml's dequantize_row_* groups them (e.g. Q4_K computes d·sc once per
 // sub-block, then (d·sc)·q − dmin·m), so decoded values are bit-identical to
 // ggml's and to the worked test vectors.

@@ -1,4 +1,4 @@
-// Byte layouts of the quantized block formats (FORMATS.md §2.3-2.6) as plain
+// Byte layouts of the quantized block formats (docs/FORMATS.md §2.3-2.6) as plain
 // structs, plus the small decoding helpers that every block reader shares.
 //
 // The structs have exactly the on-disk size and no padding (checked below), so

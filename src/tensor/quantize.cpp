@@ -2,7 +2,7 @@
 // quantize_row() dispatch. The K-quant and IQ4 encoders are in
 // quantize_kquants.cpp.
 //
-// Each encoder reproduces ggml's *_ref quantizer (FORMATS.md §2.7) operation by
+// Each encoder reproduces ggml's *_ref quantizer (docs/FORMATS.md §2.7) operation by
 // operation in f32, so its bytes are identical to ggml's for finite input.
 // Where ggml's behaviour is undefined (NaN/Inf input, a float converted to an
 // integer type out of range) these clamp instead.

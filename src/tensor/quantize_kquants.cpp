@@ -1,5 +1,5 @@
 // Reference encoders of the K-quants (Q2_K..Q6_K) and the non-linear IQ4
-// formats, without an importance matrix (FORMATS.md §2.7).
+// formats, without an importance matrix (docs/FORMATS.md §2.7).
 //
 // These are search procedures, so "bit-exact with ggml" means every float
 // expression is evaluated in ggml's order with f32 intermediates (the library

@@ -14,7 +14,7 @@ struct Entry {
   TypeTraits traits;
 };
 
-// ggml ids with their block geometry (FORMATS.md §2.1). Removed ids are absent.
+// ggml ids with their block geometry (docs/FORMATS.md §2.1). Removed ids are absent.
 constexpr Entry kTypes[] = {
     {0, {"F32", 1, 4, true}},       {1, {"F16", 1, 2, true}},
     {2, {"Q4_0", 32, 18, true}},    {3, {"Q4_1", 32, 20, true}},
@@ -56,7 +56,7 @@ struct FileType {
   const char* name;
 };
 
-// llama.cpp's LlamaFileType values (FORMATS.md 2.8).
+// llama.cpp's LlamaFileType values (docs/FORMATS.md §2.8).
 constexpr FileType kFileTypes[] = {
     {0, "F32"},     {1, "F16"},     {2, "Q4_0"},    {3, "Q4_1"},    {7, "Q8_0"},    {8, "Q5_0"},
     {9, "Q5_1"},    {10, "Q2_K"},   {11, "Q3_K_S"}, {12, "Q3_K_M"}, {13, "Q3_K_L"}, {14, "Q4_K_S"},

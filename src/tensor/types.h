@@ -28,7 +28,7 @@ const TypeTraits& type_traits(GgmlType type);   // for known-good types
 std::string type_name(uint32_t type_id);        // "Q4_K" or "type#31"
 bool parse_type_name(const std::string& name, GgmlType* out);  // "q4_k" / "Q4_K"
 
-// The recipe a general.file_type value names (FORMATS.md 2.8: 15 -> "Q4_K_M"),
+// The recipe a general.file_type value names (docs/FORMATS.md §2.8: 15 -> "Q4_K_M"),
 // "" for values edgelm does not know. Informational only: tensor types are
 // always read from the tensor directory.
 std::string file_type_name(uint32_t file_type);

@@ -1,5 +1,5 @@
 // Encoding: special-token partition, then per raw fragment either the SPM
-// score-merge loop (FORMATS.md §3.4) or pre-tokenization and the ranked BPE
+// score-merge loop (docs/FORMATS.md §3.4) or pre-tokenization and the ranked BPE
 // merge loop (§3.5, §3.6).
 #include <algorithm>
 #include <queue>

@@ -1,5 +1,5 @@
 // TokenizerSpec from a GGUF file's tokenizer.ggml.* metadata, with the
-// defaults and fix-ups of llama.cpp's loader (FORMATS.md §3.1, §3.7).
+// defaults and fix-ups of llama.cpp's loader (docs/FORMATS.md §3.1, §3.7).
 #include <algorithm>
 
 #include "edgelm/error.h"

@@ -1,5 +1,5 @@
 // Pre-tokenizers: split a raw text fragment into the "words" that BPE merges
-// within. Hand-written scanners equivalent to the regexes in FORMATS.md §3.7.
+// within. Hand-written scanners equivalent to the regexes in docs/FORMATS.md §3.7.
 #pragma once
 #include <cstdint>
 #include <string_view>

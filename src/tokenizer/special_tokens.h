@@ -1,4 +1,4 @@
-// The special-token front end (FORMATS.md §3.3): cut the texts of control,
+// The special-token front end (docs/FORMATS.md §3.3): cut the texts of control,
 // user-defined and unknown tokens out of the input before the model's
 // algorithm sees the remaining raw text.
 #pragma once

@@ -16,13 +16,13 @@ namespace {
 constexpr std::string_view kEscapedSpace = "\xE2\x96\x81";  // U+2581 "▁"
 
 // Texts that mark end-of-turn / end-of-message tokens when the file does not
-// name them (FORMATS.md §3.1).
+// name them (docs/FORMATS.md §3.1).
 const std::vector<std::string_view> kEotTexts = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
     "<EOT>", "_<EOT>", "[EOT]", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
     "<end_of_utterance>",
 };
-// Texts of tokens that end generation (FORMATS.md §3.2).
+// Texts of tokens that end generation (docs/FORMATS.md §3.2).
 const std::vector<std::string_view> kEogTexts = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
     "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",

@@ -1,4 +1,4 @@
-// Text <-> token ids for the vocabularies of GGUF models (FORMATS.md §3):
+// Text <-> token ids for the vocabularies of GGUF models (docs/FORMATS.md §3):
 // SentencePiece-style score merges ("llama"), byte-level BPE ("gpt2"), the
 // Gemma 4 BPE ("gemma4"), and Hugging Face tokenizer.json files of the same
 // kinds. Tokenizers are immutable after construction and safe to share
@@ -55,7 +55,7 @@ struct TokenizerSpec {
   std::string chat_template;
 };
 
-// Reads the tokenizer.ggml.* metadata (FORMATS.md §3.1). Throws edgelm::Error.
+// Reads the tokenizer.ggml.* metadata (docs/FORMATS.md §3.1). Throws edgelm::Error.
 TokenizerSpec tokenizer_spec_from_gguf(const gguf::File& f);
 // Reads a Hugging Face tokenizer.json (and tokenizer_config.json beside it, if
 // present). Supports the BPE model with the normalizers and pre-tokenizers of
@@ -63,7 +63,7 @@ TokenizerSpec tokenizer_spec_from_gguf(const gguf::File& f);
 TokenizerSpec tokenizer_spec_from_hf_json(const std::string& tokenizer_json_path);
 
 // A part of a prompt with its own special-token policy: rendered template
-// text may produce control tokens, user text should not (FORMATS.md §3.3).
+// text may produce control tokens, user text should not (docs/FORMATS.md §3.3).
 struct TextSpan {
   std::string_view text;
   bool parse_special = true;

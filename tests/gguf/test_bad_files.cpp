@@ -1,5 +1,5 @@
 // Crafted malformed files: each must be refused with an Error naming the
-// problem (FORMATS.md §1.8), and a few unusual-but-valid layouts accepted.
+// problem (docs/FORMATS.md §1.8), and a few unusual-but-valid layouts accepted.
 #include <limits>
 
 #include "gguf_test_util.h"

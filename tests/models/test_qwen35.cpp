@@ -303,7 +303,7 @@ TEST(Qwen35Synth, PublishedShapesHaveTheExpectedParameterCounts) {
     }
     return total;
   };
-  // ARCHITECTURES.md §3.2 (trunk only, tied head).
+  // docs/ARCHITECTURES.md §3.2 (trunk only, tied head).
   EXPECT_EQ(count(synth::qwen35_plan("0.8b")), 752393024);
   EXPECT_EQ(count(synth::qwen35_plan("2b")), 1881825088);
   const auto plan = synth::qwen35_plan("2b");

@@ -29,7 +29,7 @@ std::shared_ptr<const grammar::Vocabulary> synthetic_vocabulary();
 bool grammar_accepts(const grammar::Grammar& g, std::string_view text);
 
 // Tokenizers of ../shared/tokenizers: "qwen3", "gemma3", and "gemma4" (the
-// Gemma 3 vocabulary with Gemma 4's control tokens, FORMATS.md §4.2).
+// Gemma 3 vocabulary with Gemma 4's control tokens, docs/FORMATS.md §4.2).
 const Tokenizer& shared_tokenizer(const std::string& name);
 std::shared_ptr<const grammar::Vocabulary> shared_vocabulary(const std::string& name);
 

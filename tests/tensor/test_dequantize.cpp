@@ -1,5 +1,5 @@
 // Decoders checked on hand-built blocks: every field of each format is set to a
-// known value and a few elements are compared with the FORMATS.md formula
+// known value and a few elements are compared with the docs/FORMATS.md formula
 // worked out by hand (all expected values are exact in float).
 #include <gtest/gtest.h>
 
@@ -250,7 +250,7 @@ TEST(Dequantize, TraitsAgreeWithDecoder) {
   }
 }
 
-// general.file_type names recipes (FORMATS.md 2.8), not tensor types: 7 is
+// general.file_type names recipes (docs/FORMATS.md §2.8), not tensor types: 7 is
 // Q8_0 there although ggml type 7 is Q5_1.
 TEST(FileType, NamesRecipesAndParsesThemBack) {
   EXPECT_EQ(file_type_name(15), "Q4_K_M");

@@ -1,4 +1,4 @@
-// Reference encoders: FORMATS.md worked vectors, byte-exact agreement with
+// Reference encoders: docs/FORMATS.md worked vectors, byte-exact agreement with
 // ggml's reference quantizers (golden hashes), round-trip error bounds and the
 // special cases (zero blocks, activation-format fields, bad arguments).
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@ using test::from_hex;
 using test::name_of;
 using test::quantize;
 
-// FORMATS.md §2.6 inputs: 32-element types x_i = (i − 15.5)/10; 256-element
+// docs/FORMATS.md §2.6 inputs: 32-element types x_i = (i − 15.5)/10; 256-element
 // types x_i = sin(0.1·i)·(1 + i/256); both computed in double, rounded to f32.
 std::vector<float> worked_input(int n) {
   std::vector<float> x(static_cast<size_t>(n));

@@ -64,7 +64,7 @@ TokenizerSpec gemma4_spec() {
   spec.tokens.resize(n);   // drops Gemma 3's <image_soft_token>
   spec.types.resize(n);
   // The converter makes the tokens the chat parser reads user-defined; the
-  // other renamed tokens are control tokens (FORMATS.md §3.10).
+  // other renamed tokens are control tokens (docs/FORMATS.md §3.10).
   const std::vector<std::string> user_defined = {"<|channel>", "<channel|>", "<|tool_call>",
                                                  "<tool_call|>", "<|tool_response>",
                                                  "<tool_response|>", "<|\"|>"};

@@ -21,7 +21,7 @@ std::vector<nlohmann::json> read_jsonl_file(const std::string& path);
 const Tokenizer* gemma3_tokenizer();
 const Tokenizer* qwen3_tokenizer();
 // Gemma 4 = Gemma 3's tokenizer.json with gemma4_special_tokens_patch.json
-// applied and the "gemma4" algorithm settings (FORMATS.md §3.6, §3.10).
+// applied and the "gemma4" algorithm settings (docs/FORMATS.md §3.6, §3.10).
 TokenizerSpec gemma4_spec();
 const Tokenizer* gemma4_tokenizer();
 

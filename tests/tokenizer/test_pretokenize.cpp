@@ -72,7 +72,7 @@ TEST(PreTokenize, KeepsInvalidBytes) {
 
 #ifdef EDGELM_HAVE_PCRE2
 
-// The Hugging Face forms of the regexes (FORMATS.md §3.7).
+// The Hugging Face forms of the regexes (docs/FORMATS.md §3.7).
 constexpr const char* kRegexLlama3 =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 constexpr const char* kRegexQwen2 =

@@ -1,4 +1,4 @@
-// Small hand-made vocabularies that pin down each rule of FORMATS.md §3.
+// Small hand-made vocabularies that pin down each rule of docs/FORMATS.md §3.
 #include <gtest/gtest.h>
 
 #include <algorithm>

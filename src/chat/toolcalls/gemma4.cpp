@@ -1,4 +1,4 @@
-// Gemma 4 tool calls (FORMATS.md §4.2):
+// Gemma 4 tool calls (docs/FORMATS.md §4.2):
 //
 //   <|tool_call>call:NAME{key:value,key:value}<tool_call|>
 //

@@ -1,4 +1,4 @@
-// Llama 3.1 / 3.2 / 3.3 tool calls (FORMATS.md §4.4): the reply is a JSON object
+// Llama 3.1 / 3.2 / 3.3 tool calls (docs/FORMATS.md §4.4): the reply is a JSON object
 //
 //   {"name": "get_weather", "parameters": {"city": "Paris"}}
 //

@@ -1,4 +1,4 @@
-// Qwen3 / Hermes JSON tool calls (FORMATS.md §4.4):
+// Qwen3 / Hermes JSON tool calls (docs/FORMATS.md §4.4):
 //
 //   <tool_call>
 //   {"name": "get_weather", "arguments": {"city": "Paris"}}

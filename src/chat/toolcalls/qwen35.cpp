@@ -1,4 +1,4 @@
-// Qwen3.5 / Qwen3-Coder XML tool calls (FORMATS.md §4.3):
+// Qwen3.5 / Qwen3-Coder XML tool calls (docs/FORMATS.md §4.3):
 //
 //   <tool_call>
 //   <function=NAME>

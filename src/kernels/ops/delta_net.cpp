@@ -235,7 +235,7 @@ void gated_delta_rule(const DeltaRuleArgs& a, ThreadPool& pool) {
   std::vector<ChunkScratch> scratch(pool.size());
   pool.parallel_for(a.n_v_heads, 1, [&](int thread, int64_t begin, int64_t end) {
     for (int64_t j = begin; j < end; ++j) {
-      // GGUF stores value heads tiled over key heads (ARCHITECTURES.md §2.5 (d)).
+      // GGUF stores value heads tiled over key heads (docs/ARCHITECTURES.md §2.5 (d)).
       const int64_t r = j % a.n_k_heads;
       float* S = a.state + j * head_floats;
       if (a.n_tokens >= kChunkedBatch) {

@@ -1,6 +1,6 @@
 // Kernels of the gated delta-net (Qwen3.5 linear attention): the short causal
 // depthwise convolution with a carried window, the delta-rule recurrence, and
-// the SiLU-gated RMS norm of its output. ARCHITECTURES.md §2.5 (c).
+// the SiLU-gated RMS norm of its output. docs/ARCHITECTURES.md §2.5 (c).
 //
 // The token-by-token loops are scalar; each inner loop runs over contiguous
 // floats so that a SIMD version can replace it without changing any caller.

@@ -1,6 +1,6 @@
 // JSON Schema -> grammar, for structured output and tool-call arguments.
 //
-// The subset follows llama.cpp's json-schema-to-grammar (FORMATS.md §5.8),
+// The subset follows llama.cpp's json-schema-to-grammar (docs/FORMATS.md §5.8),
 // with these differences and details:
 //   type (and type lists), properties, required, additionalProperties
 //     (false / true / schema; when absent: no extra keys if "properties" is

@@ -2,7 +2,7 @@
 // named tool), with arguments valid against each tool's JSON schema.
 //
 //   gemma4  <|tool_call>call:NAME{key:value,...}<tool_call|>   keys sorted,
-//           strings as <|"|>text<|"|> (FORMATS.md §4.2); calls back to back
+//           strings as <|"|>text<|"|> (docs/FORMATS.md §4.2); calls back to back
 //   qwen35  <tool_call>\n<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n
 //           ...</function>\n</tool_call>   string values raw, others JSON
 //           (§4.3); calls separated by "\n"
