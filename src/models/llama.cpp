@@ -51,6 +51,8 @@ LlamaModel::LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch
   finish_loading(w);
 }
 
+void LlamaModel::before_rope(const AttentionLayer&, float*, float*, int) const {}
+
 std::unique_ptr<Activations> LlamaModel::new_activations(int rows) const {
   return std::make_unique<TransformerActivations>(rows, hp_.n_embd, widths_);
 }
@@ -62,7 +64,7 @@ void LlamaModel::attention(ForwardContext& ctx, memory::State& state, int i, Tra
   float* q = act.attn.q.data();
   float* k = act.attn.k.data();
   project_qkv(ctx, a, act.h.data(), n, act.attn);
-  if (a.q_norm) norm_qk(a, q, k, n, hp_.eps);   // Qwen3: each head of Q and K RMS-normalised
+  before_rope(a, q, k, n);
   rope_qk(ctx, a, q, k, n, pos);
   store_kv(state.kv(i), k, act.attn.v.data(), n, pos, a.kv_dim());
   attend(ctx, state.kv(i), a, q, n, pos, act.attn.out.data());

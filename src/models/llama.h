@@ -1,5 +1,6 @@
 // The plain pre-norm transformer (Llama 2/3); Qwen3 is the same network with
-// per-head Q/K norms and NEOX rotation, so it reuses this class.
+// per-head Q/K norms and NEOX rotation, so it derives from this class
+// (qwen3.cpp) and adds its norm between projection and rotation.
 #pragma once
 #include <vector>
 
@@ -20,6 +21,8 @@ class LlamaModel : public Model {
 
  protected:
   std::unique_ptr<Activations> new_activations(int max_rows) const override;
+  // Between projecting and rotating Q and K: nothing in Llama (Qwen3 normalises them).
+  virtual void before_rope(const AttentionLayer& a, float* q, float* k, int n) const;
 
  private:
   // The attention of layer i: y = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), Wv h).
