@@ -162,6 +162,14 @@ class GrammarConstraint {
   struct Impl;
   static std::shared_ptr<const GrammarConstraint> json_schema(const Model& model, const std::string& schema_json);
   static std::shared_ptr<const GrammarConstraint> gbnf(const Model& model, const std::string& grammar_text);
+  // Forces tool calls in a family's syntax ("gemma4", "qwen35", "qwen3",
+  // "llama3"), arguments valid against each tool's schema. `tools_json` is the
+  // OpenAI tools array; `only_tool` (non-empty) allows just that function;
+  // max_calls > 1 allows parallel calls (not llama3).
+  static std::shared_ptr<const GrammarConstraint> tool_calls(const Model& model, const std::string& tools_json,
+                                                             const std::string& family,
+                                                             const std::string& only_tool = "",
+                                                             int max_calls = 1);
   explicit GrammarConstraint(std::unique_ptr<Impl> impl);
   ~GrammarConstraint();
 

@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"template", "render a chat template for a list of messages", edgelm::cli::cmd_template},
     {"toolcalls", "parse model output into content, reasoning and tool calls", edgelm::cli::cmd_toolcalls},
     {"bench", "measure pp/tg speed against this machine's limits", edgelm::cli::cmd_bench},
+    {"serve", "serve the model over the OpenAI chat-completions API", edgelm::cli::cmd_serve},
 };
 
 void print_usage(FILE* out) {
