@@ -142,8 +142,8 @@ void Server::stop() {
 
 void Server::Impl::routes() {
   http.set_payload_max_length(options.max_body_bytes);
-  http.set_read_timeout(30);
-  http.set_write_timeout(30);
+  http.set_read_timeout(options.io_timeout_s);
+  http.set_write_timeout(options.io_timeout_s);
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
     if (!authorized(req)) {
@@ -212,8 +212,9 @@ void Server::Impl::chat_completions(const httplib::Request& req, httplib::Respon
   if (!r.tools.is_null()) in.tools = Json::parse(dump(r.tools));
   JsonDoc kwargs = r.template_kwargs;
   kwargs["add_generation_prompt"] = true;
-  // A forced call is the whole reply: no reasoning block before it.
-  if (forced && !kwargs.contains("enable_thinking")) kwargs["enable_thinking"] = false;
+  // A forced call or JSON document is the whole reply: no reasoning block before it.
+  const bool json = r.response_format != ResponseFormat::Text;
+  if ((forced || json) && !kwargs.contains("enable_thinking")) kwargs["enable_thinking"] = false;
   in.kwargs = Json::parse(dump(kwargs));
   in.special_tokens = special_tokens;
 
@@ -233,12 +234,14 @@ void Server::Impl::chat_completions(const httplib::Request& req, httplib::Respon
   po.prompt_ends_inside_reasoning =
       family && toolcalls::prompt_opens_reasoning(*family, chat::generation_prompt(*tmpl, in));
   if (forced) {
+    po.prompt_ends_inside_reasoning = false;   // the grammar starts the call at once
     job->grammar = GrammarConstraint::tool_calls(*model, dump(r.tools), toolcalls::family_name(*family),
                                                  r.tool_choice == ToolChoice::Named ? r.tool_name : "",
                                                  r.parallel_tool_calls && *family != toolcalls::Family::Llama3 ? 4 : 1);
-  } else if (r.response_format != ResponseFormat::Text) {
+  } else if (json) {
     job->grammar = GrammarConstraint::json_schema(*model, r.json_schema);
     po.parse_tool_calls = false;
+    po.prompt_ends_inside_reasoning = false;   // the grammar starts the document at once
   }
   engine->submit(job);
   respond(job, true, r.model.empty() ? options.alias : r.model, res);

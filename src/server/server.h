@@ -23,6 +23,7 @@ struct ServerOptions {
   uint64_t mem_budget = 0;           // > 0: the largest context (and KV type) whose slots all fit
   size_t max_body_bytes = size_t{8} << 20;
   int request_timeout_s = 600;       // a request running longer is cut off (finish_reason "length")
+  int io_timeout_s = 30;             // a client silent this long while sending or receiving is dropped
   EngineOptions engine;
   RequestLimits limits;
 };

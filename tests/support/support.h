@@ -1,6 +1,7 @@
 // What every test suite shares: the path of the reference material, and tiny
 // synthetic models.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace edgelm::test {
@@ -15,5 +16,8 @@ bool shared_exists(const std::string& rel);
 // written once per test process into the temp folder and removed at exit, so
 // it always comes from the synthesizer under test.
 std::string tiny_model(const std::string& arch, const std::string& type = "f32");
+
+// This process's resident memory now (Linux /proc/self/statm; 0 elsewhere).
+uint64_t resident_bytes();
 
 }  // namespace edgelm::test
