@@ -141,6 +141,10 @@ void Server::stop() {
 }
 
 void Server::Impl::routes() {
+  // Each waiting or streaming request holds a connection thread; enough of
+  // them that queued requests wait in the engine, not in the accept queue.
+  const size_t connection_threads = static_cast<size_t>(std::max(16, 2 * (options.engine.slots + options.engine.max_queue)));
+  http.new_task_queue = [connection_threads] { return new httplib::ThreadPool(connection_threads); };
   http.set_payload_max_length(options.max_body_bytes);
   http.set_read_timeout(options.io_timeout_s);
   http.set_write_timeout(options.io_timeout_s);

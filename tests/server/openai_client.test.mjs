@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -20,7 +20,7 @@ const servers = [];
 
 // Starts `edgelm serve` on a free port; resolves with an OpenAI client for it.
 function serve(model, template) {
-  const args = ['serve', '-m', model, '--port', '0', '--slots', '2', '--ctx', '2048', '-t', '1',
+  const args = ['serve', '-m', model, '--port', '0', '--slots', '2', '--ctx', '2048', '-t', '1', '--queue', '64',
                 '--api-key', 'sk-test', '--alias', path.basename(model)];
   if (template) args.push('--chat-template', template);
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -167,6 +167,37 @@ test('json_schema output validates', async () => {
   const person = JSON.parse(r.choices[0].message.content);
   assert.deepEqual(Object.keys(person).sort(), ['age', 'name']);
   assert.ok(Number.isInteger(person.age));
+});
+
+// 32 concurrent clients, half of them streaming: every request answered, and
+// the server's resident memory flat after a warm-up round.
+test('32 concurrent clients', async () => {
+  const pid = servers[1].pid;
+  const rss = () => Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+  const round = async (perClient) => {
+    const clients = Array.from({ length: 32 }, (_, c) => (async () => {
+      for (let i = 0; i < perClient; ++i) {
+        const request = { model: 'x', messages: [{ role: 'user', content: `client ${c} request ${i}` }], max_tokens: 6,
+                          chat_template_kwargs: { enable_thinking: false } };
+        if ((c + i) % 2 === 0) {
+          let text = '';
+          for await (const chunk of await qwen.chat.completions.create({ ...request, stream: true }))
+            for (const ch of chunk.choices) text += ch.delta.content ?? '';
+          assert.equal(typeof text, 'string');
+        } else {
+          const r = await qwen.chat.completions.create(request);
+          assert.equal(r.object, 'chat.completion');
+        }
+      }
+    })());
+    await Promise.all(clients);
+  };
+  await round(2);
+  const warm = rss();
+  await round(3);
+  await round(3);
+  const after = rss();
+  assert.ok(after < warm + 64 * 1024 * 1024, `resident memory grew from ${warm >> 20} to ${after >> 20} MiB`);
 });
 
 test('errors reach the client as OpenAI errors', async () => {
