@@ -147,12 +147,24 @@ class Session {
   const Model& model() const { return model_; }
 
  private:
+  friend std::vector<std::span<const float>> decode_together(std::span<Session* const> sessions,
+                                                             std::span<const int32_t> tokens);
   struct Impl;
   size_t batch_size(int chunk) const;
   void run(std::span<const int32_t> tokens, int chunk, float* logits, bool all_logits);
   const Model& model_;
   std::unique_ptr<Impl> impl_;
 };
+
+// One token for each of several sessions of the same model in a single
+// forward pass: every weight is read once for all of them (continuous
+// batching), each session continuing at its own position in its own cache.
+// Returns each session's logits, as decode() would (valid until that
+// session's next call); same results as decoding them one by one, to float
+// rounding. Sessions must be distinct; at most SessionOptions::n_batch of the
+// first session.
+std::vector<std::span<const float>> decode_together(std::span<Session* const> sessions,
+                                                    std::span<const int32_t> tokens);
 
 // What the sampler may produce: a JSON Schema or a GBNF grammar, compiled
 // against a model's vocabulary. Shareable between samplers (each keeps its own

@@ -16,6 +16,7 @@ struct Session::Impl {
   memory::SnapshotCache snapshots;
   std::vector<int32_t> history;   // tokens[0..n_past) of the live state
   std::vector<float> logits;
+  std::vector<float> batch_logits;   // decode_together's rows when this session leads
   int n_batch = 512;
 };
 
@@ -88,6 +89,36 @@ std::span<const float> Session::prefill(std::span<const int32_t> tokens, int chu
 }
 
 std::span<const float> Session::decode(int32_t token) { return prefill(std::span<const int32_t>(&token, 1)); }
+
+std::vector<std::span<const float>> decode_together(std::span<Session* const> sessions, std::span<const int32_t> tokens) {
+  if (sessions.size() != tokens.size()) throw Error("decode_together: one token per session");
+  if (sessions.empty()) return {};
+  if (sessions.size() == 1) return {sessions[0]->decode(tokens[0])};
+  Session& lead = *sessions[0];
+  const models::Model& net = *internals(lead.model_).net;
+  if (static_cast<int>(sessions.size()) > lead.impl_->n_batch)
+    throw Error("decode_together: more sessions than the first one's batch size");
+  std::vector<models::Segment> segments;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Session& s = *sessions[i];
+    if (&s.model_ != &lead.model_) throw Error("decode_together: the sessions must share one model");
+    if (s.impl_->state.n_past() + 1 > s.impl_->state.n_ctx()) throw Error("context overflow in decode_together");
+    segments.push_back({&s.impl_->state, static_cast<int>(i), 1});
+  }
+  const size_t V = static_cast<size_t>(net.hparams().n_vocab);
+  lead.impl_->batch_logits.resize(sessions.size() * V);
+  net.forward_batch(lead.impl_->ctx, segments, tokens.data(), static_cast<int>(tokens.size()),
+                    lead.impl_->batch_logits.data(), false);
+  std::vector<std::span<const float>> out;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Session& s = *sessions[i];
+    s.impl_->history.push_back(tokens[i]);
+    s.impl_->logits.assign(lead.impl_->batch_logits.begin() + static_cast<std::ptrdiff_t>(i * V),
+                           lead.impl_->batch_logits.begin() + static_cast<std::ptrdiff_t>((i + 1) * V));
+    out.emplace_back(s.impl_->logits);
+  }
+  return out;
+}
 
 std::span<const float> Session::prefill_cached(std::span<const int32_t> tokens, PrefixReuse* info) {
   if (tokens.empty()) throw Error("no tokens to process");

@@ -88,6 +88,19 @@ void attend(ForwardContext& ctx, const memory::LayerKv& cache, const AttentionLa
   tap(ctx, a.layer, "attn_out", out, n, a.q_dim());
 }
 
+void rope_cache_attend(ForwardContext& ctx, std::span<const Segment> segments, const AttentionLayer& a,
+                       AttentionActivations& act) {
+  for (const Segment& s : segments) {
+    const int64_t pos = s.state->n_past();
+    memory::LayerKv& cache = s.state->kv(a.kv_layer);
+    float* q = act.q.data() + int64_t{s.begin} * a.q_dim();
+    float* k = act.k.data() + int64_t{s.begin} * a.kv_dim();
+    rope_qk(ctx, a, q, k, s.n, pos);
+    store_kv(cache, k, act.v.data() + int64_t{s.begin} * a.kv_dim(), s.n, pos, a.kv_dim());
+    attend(ctx, cache, a, q, s.n, pos, act.out.data() + int64_t{s.begin} * a.q_dim());
+  }
+}
+
 memory::LayerMemorySpec kv_spec(const AttentionLayer& a) {
   memory::LayerMemorySpec spec;
   if (!a.owns_kv) return spec;   // reads another layer's cache: holds nothing
@@ -126,20 +139,44 @@ void gated_ffn(ForwardContext& ctx, const FfnLayer& f, GatedActivation activatio
   tap(ctx, f.layer, "ffn_out", out, n, f.down.rows);
 }
 
-void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, const float* x, int n,
-                    int n_embd, bool all_logits, float* normed, float* logits) {
+void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, const float* x,
+                    std::span<const Segment> segments, int n, int n_embd, bool all_logits, float* normed,
+                    float* logits) {
   const kernels::profile::Section section("output head");
   // Only the rows whose logits are wanted go through the (large) LM head.
-  const int first = all_logits ? 0 : n - 1;
-  const int rows = n - first;
   float* y = normed;
-  norm_rows(ctx, x + static_cast<int64_t>(first) * n_embd, head.norm, y, rows, n_embd, eps);
+  int rows = n;
+  if (all_logits) {
+    norm_rows(ctx, x, head.norm, y, n, n_embd, eps);
+  } else {
+    rows = static_cast<int>(segments.size());
+    for (int s = 0; s < rows; ++s) {
+      const int64_t last = segments[s].begin + segments[s].n - 1;
+      kernels::rms_norm(x + last * n_embd, head.norm, y + static_cast<int64_t>(s) * n_embd, n_embd, eps);
+    }
+  }
   tap(ctx, -1, "result_norm", y, rows, n_embd);
   linear(ctx, head.weight, nullptr, y, rows, logits);
   if (head.softcap > 0.0f)   // a tanh per vocabulary entry (262k for Gemma): on every thread
     ctx.pool.parallel_for(static_cast<int64_t>(rows) * head.weight.rows, 16384, [&](int, int64_t begin, int64_t end) {
       kernels::softcap(logits + begin, static_cast<int>(end - begin), head.softcap);
     });
+}
+
+void check_segments(std::span<const Segment> segments, int n) {
+  int at = 0;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Segment& s = segments[i];
+    if (!s.state || s.begin != at || s.n <= 0) throw Error("forward: segments must cover the rows in order");
+    for (size_t j = 0; j < i; ++j)
+      if (segments[j].state == s.state) throw Error("forward: two segments continue the same state");
+    at += s.n;
+  }
+  if (at != n || segments.empty()) throw Error("forward: segments must cover the rows in order");
+}
+
+void advance_segments(std::span<const Segment> segments) {
+  for (const Segment& s : segments) s.state->advance(s.n);
 }
 
 void BlockWidths::include(const AttentionLayer& a) {

@@ -113,6 +113,12 @@ void store_kv(memory::LayerKv& cache, const float* k, const float* v, int n, int
 void attend(ForwardContext& ctx, const memory::LayerKv& cache, const AttentionLayer& a, const float* q, int n,
             int64_t pos0, float* out);
 
+// For each segment (one conversation): rotate its rows of Q and K at its own
+// positions, append its K and V to its cache of layer a.kv_layer, and attend
+// over that cache into act.out. Rows of act.q/k/v/out follow the segments.
+void rope_cache_attend(ForwardContext& ctx, std::span<const Segment> segments, const AttentionLayer& a,
+                       AttentionActivations& act);
+
 // Embedding width, layer count, training context, norm epsilon and vocabulary
 // size, checked for plausibility (hostile metadata must not drive allocations).
 void read_base_hparams(const Metadata& meta, HParams& hp);
@@ -163,10 +169,16 @@ struct OutputHead {
   float softcap = 0.0f;
 };
 
-// Final norm + LM head for the last row of x, or for every row; `normed`
-// holds the normalised rows ([n][n_embd] floats).
-void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, const float* x, int n,
-                    int n_embd, bool all_logits, float* normed, float* logits);
+// Final norm + LM head for the last row of each segment, or for every row;
+// `normed` holds the normalised rows ([n][n_embd] floats).
+void output_forward(ForwardContext& ctx, const OutputHead& head, float eps, const float* x,
+                    std::span<const Segment> segments, int n, int n_embd, bool all_logits, float* normed,
+                    float* logits);
+
+// Checks that segments cover rows [0, n) in order, with distinct states;
+// advances each state by its rows after the pass (advance_segments).
+void check_segments(std::span<const Segment> segments, int n);
+void advance_segments(std::span<const Segment> segments);
 
 // Loads the output head, tied to token_embd when output.weight is absent.
 OutputHead load_output_head(Weights& w, const kernels::MatrixView& token_embd, int n_embd, int n_vocab);

@@ -72,13 +72,10 @@ uint64_t DeltaNetActivations::bytes() const {
   return bytes_of(mixed) + bytes_of(conv) + bytes_of(z) + bytes_of(beta) + bytes_of(decay) + bytes_of(out);
 }
 
-void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const DeltaNetLayer& L, float eps,
-                       const float* h, int n, DeltaNetActivations& act, float* out) {
+void delta_net_forward(ForwardContext& ctx, std::span<const Segment> segments, int layer, const DeltaNetLayer& L,
+                       float eps, const float* h, int n, DeltaNetActivations& act, float* out) {
   const DeltaNetShape& s = L.shape;
   const memory::LayerMemorySpec spec = delta_net_memory(s);
-  if (static_cast<int64_t>(mem.conv.size()) != spec.conv_floats ||
-      static_cast<int64_t>(mem.state.size()) != spec.state_floats)
-    throw Error("recurrent state does not match the delta-net layer's shape");
   const int64_t C = s.channels(), Vd = s.value_dim();
   if (act.mixed.size() < floats(n, C) || act.out.size() < floats(n, Vd))
     throw Error("delta-net activations are smaller than the block's shape");
@@ -89,40 +86,48 @@ void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const D
   float* g = act.decay.data();
   float* o = act.out.data();
 
+  // Projections of every row at once (all conversations share the weights).
   linear(ctx, L.qkv, nullptr, h, n, mixed);
   linear(ctx, L.z, nullptr, h, n, z);
   linear(ctx, L.beta, nullptr, h, n, beta);
   linear(ctx, L.alpha, nullptr, h, n, g);
   decay_and_beta(L, n, beta, g);
 
-  kernels::causal_conv1d_silu(mixed, C, n, static_cast<int>(C), s.conv_kernel, L.conv, mem.conv.data(), conv, C,
-                              ctx.pool);
-  // q and k (the first 2 * n_k_heads heads of each row) are L2-normalised per head.
-  for_each_row(ctx, n, C, [&](int64_t t) {
-    for (int r = 0; r < 2 * s.n_k_heads; ++r) {
-      float* head = conv + t * C + static_cast<int64_t>(r) * s.d_k;
-      kernels::l2_norm(head, head, s.d_k, eps);
-    }
-  });
+  // The convolution and the recurrence continue each conversation's own state.
+  for (const Segment& seg : segments) {
+    memory::RecurrentLayer& mem = seg.state->recurrent(layer);
+    if (static_cast<int64_t>(mem.conv.size()) != spec.conv_floats ||
+        static_cast<int64_t>(mem.state.size()) != spec.state_floats)
+      throw Error("recurrent state does not match the delta-net layer's shape");
+    const int64_t r0 = seg.begin;
+    float* seg_conv = conv + r0 * C;
+    kernels::causal_conv1d_silu(mixed + r0 * C, C, seg.n, static_cast<int>(C), s.conv_kernel, L.conv,
+                                mem.conv.data(), seg_conv, C, ctx.pool);
+    // q and k (the first 2 * n_k_heads heads of each row) are L2-normalised per head.
+    for_each_row(ctx, seg.n, C, [&](int64_t t) {
+      for (int r = 0; r < 2 * s.n_k_heads; ++r) {
+        float* head = seg_conv + t * C + static_cast<int64_t>(r) * s.d_k;
+        kernels::l2_norm(head, head, s.d_k, eps);
+      }
+    });
 
-  kernels::DeltaRuleArgs args;
-  args.q = conv;
-  args.k = conv + s.key_dim();
-  args.qk_stride = C;
-  args.v = conv + 2 * s.key_dim();
-  args.v_stride = C;
-  args.g = g;
-  args.beta = beta;
-  args.n_tokens = n;
-  args.n_k_heads = s.n_k_heads;
-  args.n_v_heads = s.n_v_heads;
-  args.d_k = s.d_k;
-  args.d_v = s.d_v;
-  args.scale = 1.0f / std::sqrt(static_cast<float>(s.d_k));
-  args.state = mem.state.data();
-  args.out = o;
-  args.out_stride = Vd;
-  {
+    kernels::DeltaRuleArgs args;
+    args.q = seg_conv;
+    args.k = seg_conv + s.key_dim();
+    args.qk_stride = C;
+    args.v = seg_conv + 2 * s.key_dim();
+    args.v_stride = C;
+    args.g = g + r0 * s.n_v_heads;
+    args.beta = beta + r0 * s.n_v_heads;
+    args.n_tokens = seg.n;
+    args.n_k_heads = s.n_k_heads;
+    args.n_v_heads = s.n_v_heads;
+    args.d_k = s.d_k;
+    args.d_v = s.d_v;
+    args.scale = 1.0f / std::sqrt(static_cast<float>(s.d_k));
+    args.state = mem.state.data();
+    args.out = o + r0 * Vd;
+    args.out_stride = Vd;
     const kernels::profile::Op op("delta-rule");
     kernels::gated_delta_rule(args, ctx.pool);
   }

@@ -59,9 +59,10 @@ DeltaNetLayer load_delta_net(Weights& w, int layer, const DeltaNetShape& shape, 
 // The conv window and recurrent state this block carries across calls.
 memory::LayerMemorySpec delta_net_memory(const DeltaNetShape& shape);
 
-// out[n][E] = delta-net block applied to the normalised input h[n][E]; the
-// tokens are a left-to-right continuation of what `mem` has seen.
-void delta_net_forward(ForwardContext& ctx, memory::RecurrentLayer& mem, const DeltaNetLayer& layer, float eps,
-                       const float* h, int n, DeltaNetActivations& act, float* out);
+// out[n][E] = delta-net block `layer` applied to the normalised input h[n][E];
+// each segment's rows continue, left to right, what its state's recurrent
+// memory of this layer has seen.
+void delta_net_forward(ForwardContext& ctx, std::span<const Segment> segments, int layer, const DeltaNetLayer& L,
+                       float eps, const float* h, int n, DeltaNetActivations& act, float* out);
 
 }  // namespace edgelm::models

@@ -14,14 +14,14 @@ namespace {
 class Gemma3Model : public Model {
  public:
   explicit Gemma3Model(std::unique_ptr<gguf::File> file);
-  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
-               bool all_logits) const override;
+  void forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                     float* logits, bool all_logits) const override;
 
  protected:
   std::unique_ptr<Activations> new_activations(int max_rows) const override;
 
  private:
-  void layer(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act, int n) const;
+  void layer(ForwardContext& ctx, std::span<const Segment> segments, int i, TransformerActivations& act, int n) const;
   // Layer i slides iff i mod P < P-1 (pattern key absent: P = 6).
   static std::vector<bool> sliding_layers(const Metadata& meta, int n_layer);
 
@@ -90,23 +90,19 @@ std::unique_ptr<Activations> Gemma3Model::new_activations(int rows) const {
 // x += post_norm(attention(pre_norm(x)));  x += post_norm(geglu_ffn(pre_norm(x)))
 // where attention = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), Wv h), each
 // layer with its own window and RoPE base.
-void Gemma3Model::layer(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act, int n) const {
+void Gemma3Model::layer(ForwardContext& ctx, std::span<const Segment> segments, int i, TransformerActivations& act,
+                        int n) const {
   const GemmaLayer& L = layers_[i];
   const AttentionLayer& a = L.attn;
   const int E = hp_.n_embd;
-  const int64_t pos = state.n_past();
   float* x = act.x.data();
   float* h = act.h.data();
   float* y = act.y.data();
-  float* q = act.attn.q.data();
-  float* k = act.attn.k.data();
 
   norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
   project_qkv(ctx, a, h, n, act.attn);
-  norm_qk(a, q, k, n, hp_.eps);
-  rope_qk(ctx, a, q, k, n, pos);
-  store_kv(state.kv(i), k, act.attn.v.data(), n, pos, a.kv_dim());
-  attend(ctx, state.kv(i), a, q, n, pos, act.attn.out.data());
+  norm_qk(a, act.attn.q.data(), act.attn.k.data(), n, hp_.eps);
+  rope_cache_attend(ctx, segments, a, act.attn);   // each conversation at its own positions
   linear(ctx, a.wo, a.bo, act.attn.out.data(), n, y);
   tap(ctx, i, "attn_proj", y, n, E);
   add_normed(ctx, x, y, L.post_attention_norm, n, E, hp_.eps);
@@ -117,18 +113,19 @@ void Gemma3Model::layer(ForwardContext& ctx, memory::State& state, int i, Transf
   tap(ctx, i, "l_out", x, n, E);
 }
 
-void Gemma3Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
-                          bool all_logits) const {
+void Gemma3Model::forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                                float* logits, bool all_logits) const {
+  check_segments(segments, n);
   const int E = hp_.n_embd;
   TransformerActivations& act = activations<TransformerActivations>(ctx, n);
   embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), act.x.data());
   tap(ctx, -1, "inp_embd", act.x.data(), n, E);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const auto section = layer_section(hp_, i);
-    layer(ctx, state, static_cast<int>(i), act, n);
+    layer(ctx, segments, static_cast<int>(i), act, n);
   }
-  output_forward(ctx, head_, hp_.eps, act.x.data(), n, E, all_logits, act.h.data(), logits);
-  state.advance(n);
+  output_forward(ctx, head_, hp_.eps, act.x.data(), segments, n, E, all_logits, act.h.data(), logits);
+  advance_segments(segments);
 }
 
 }  // namespace

@@ -31,8 +31,8 @@ struct Gemma4Activations : TransformerActivations {
 class Gemma4Model : public Model {
  public:
   explicit Gemma4Model(std::unique_ptr<gguf::File> file);
-  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
-               bool all_logits) const override;
+  void forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                     float* logits, bool all_logits) const override;
 
  protected:
   std::unique_ptr<Activations> new_activations(int max_rows) const override;
@@ -45,7 +45,7 @@ class Gemma4Model : public Model {
     float output_scale = 1.0f;
   };
   void load_layer(Weights& w, const Metadata& meta, int i);
-  void layer(ForwardContext& ctx, memory::State& state, int i, Gemma4Activations& act, int n) const;
+  void layer(ForwardContext& ctx, std::span<const Segment> segments, int i, Gemma4Activations& act, int n) const;
   // Per-layer inputs of every token: act.ple[t][layer][P].
   void per_layer_inputs(ForwardContext& ctx, const int32_t* tokens, int n, Gemma4Activations& act) const;
   // x += post_norm(proj(gelu(gate x) * ple)) with layer i's per-layer input.
@@ -185,35 +185,39 @@ void Gemma4Model::ple_branch(ForwardContext& ctx, int i, Gemma4Activations& act,
 // where attention = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), norm(Wv h))
 // with unit scale; a shared-KV layer computes no K/V and reads an earlier
 // layer's cache.
-void Gemma4Model::layer(ForwardContext& ctx, memory::State& state, int i, Gemma4Activations& act, int n) const {
+void Gemma4Model::layer(ForwardContext& ctx, std::span<const Segment> segments, int i, Gemma4Activations& act,
+                        int n) const {
   const Layer& L = layers_[i];
   const GemmaLayer& B = L.block;
   const AttentionLayer& a = B.attn;
   const int E = hp_.n_embd;
-  const int64_t pos = state.n_past();
   float* x = act.x.data();
   float* h = act.h.data();
   float* y = act.y.data();
-  float* q = act.attn.q.data();
-  memory::LayerKv& cache = state.kv(a.kv_layer);
 
   norm_rows(ctx, x, B.attn_norm, h, n, E, hp_.eps);
-  linear(ctx, a.wq, a.bq, h, n, q);
-  norm_heads(q, a.q_norm, n, a.n_head, a.head_dim, hp_.eps);
-  rope(ctx, a.rope, q, n, pos, a.n_head, a.head_dim);
-  tap(ctx, i, "q_rope", q, n, a.q_dim());
+  linear(ctx, a.wq, a.bq, h, n, act.attn.q.data());
+  norm_heads(act.attn.q.data(), a.q_norm, n, a.n_head, a.head_dim, hp_.eps);
   if (a.owns_kv) {
-    float* k = act.attn.k.data();
-    float* v = act.attn.v.data();
-    linear(ctx, a.wk, a.bk, h, n, k);
-    linear(ctx, a.wv, a.bv, h, n, v);
-    norm_heads(k, a.k_norm, n, a.n_head_kv, a.head_dim, hp_.eps);
-    norm_heads(v, nullptr, n, a.n_head_kv, a.head_dim, hp_.eps);   // weightless
-    rope(ctx, a.rope, k, n, pos, a.n_head_kv, a.head_dim);
-    tap(ctx, i, "k_rope", k, n, a.kv_dim());
-    store_kv(cache, k, v, n, pos, a.kv_dim());
+    linear(ctx, a.wk, a.bk, h, n, act.attn.k.data());
+    linear(ctx, a.wv, a.bv, h, n, act.attn.v.data());
+    norm_heads(act.attn.k.data(), a.k_norm, n, a.n_head_kv, a.head_dim, hp_.eps);
+    norm_heads(act.attn.v.data(), nullptr, n, a.n_head_kv, a.head_dim, hp_.eps);   // weightless
   }
-  attend(ctx, cache, a, q, n, pos, act.attn.out.data());
+  for (const Segment& s : segments) {   // each conversation at its own positions, in its own cache
+    const int64_t pos = s.state->n_past();
+    memory::LayerKv& cache = s.state->kv(a.kv_layer);
+    float* q = act.attn.q.data() + int64_t{s.begin} * a.q_dim();
+    rope(ctx, a.rope, q, s.n, pos, a.n_head, a.head_dim);
+    tap(ctx, i, "q_rope", q, s.n, a.q_dim());
+    if (a.owns_kv) {
+      float* k = act.attn.k.data() + int64_t{s.begin} * a.kv_dim();
+      rope(ctx, a.rope, k, s.n, pos, a.n_head_kv, a.head_dim);
+      tap(ctx, i, "k_rope", k, s.n, a.kv_dim());
+      store_kv(cache, k, act.attn.v.data() + int64_t{s.begin} * a.kv_dim(), s.n, pos, a.kv_dim());
+    }
+    attend(ctx, cache, a, q, s.n, pos, act.attn.out.data() + int64_t{s.begin} * a.q_dim());
+  }
   linear(ctx, a.wo, a.bo, act.attn.out.data(), n, y);
   tap(ctx, i, "attn_proj", y, n, E);
   add_normed(ctx, x, y, B.post_attention_norm, n, E, hp_.eps);
@@ -227,8 +231,9 @@ void Gemma4Model::layer(ForwardContext& ctx, memory::State& state, int i, Gemma4
   tap(ctx, i, "l_out", x, n, E);
 }
 
-void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
-                          bool all_logits) const {
+void Gemma4Model::forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                                float* logits, bool all_logits) const {
+  check_segments(segments, n);
   const int E = hp_.n_embd;
   Gemma4Activations& act = activations<Gemma4Activations>(ctx, n);
   embed_tokens(token_embd_, tokens, n, std::sqrt(static_cast<float>(E)), act.x.data());
@@ -236,10 +241,10 @@ void Gemma4Model::forward(ForwardContext& ctx, memory::State& state, const int32
   if (n_ple_ > 0) per_layer_inputs(ctx, tokens, n, act);
   for (int i = 0; i < hp_.n_layer; ++i) {
     const auto section = layer_section(hp_, static_cast<size_t>(i));
-    layer(ctx, state, i, act, n);
+    layer(ctx, segments, i, act, n);
   }
-  output_forward(ctx, head_, hp_.eps, act.x.data(), n, E, all_logits, act.h.data(), logits);
-  state.advance(n);
+  output_forward(ctx, head_, hp_.eps, act.x.data(), segments, n, E, all_logits, act.h.data(), logits);
+  advance_segments(segments);
 }
 
 }  // namespace

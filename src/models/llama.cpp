@@ -57,22 +57,18 @@ std::unique_ptr<Activations> LlamaModel::new_activations(int rows) const {
   return std::make_unique<TransformerActivations>(rows, hp_.n_embd, widths_);
 }
 
-void LlamaModel::attention(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act,
+void LlamaModel::attention(ForwardContext& ctx, std::span<const Segment> segments, int i, TransformerActivations& act,
                            int n) const {
   const AttentionLayer& a = layers_[i].attn;
-  const int64_t pos = state.n_past();
-  float* q = act.attn.q.data();
-  float* k = act.attn.k.data();
   project_qkv(ctx, a, act.h.data(), n, act.attn);
-  before_rope(a, q, k, n);
-  rope_qk(ctx, a, q, k, n, pos);
-  store_kv(state.kv(i), k, act.attn.v.data(), n, pos, a.kv_dim());
-  attend(ctx, state.kv(i), a, q, n, pos, act.attn.out.data());
+  before_rope(a, act.attn.q.data(), act.attn.k.data(), n);
+  rope_cache_attend(ctx, segments, a, act.attn);   // each conversation at its own positions
   linear(ctx, a.wo, a.bo, act.attn.out.data(), n, act.y.data());
 }
 
-void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
-                         float* logits, bool all_logits) const {
+void LlamaModel::forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                               float* logits, bool all_logits) const {
+  check_segments(segments, n);
   const int E = hp_.n_embd;
   TransformerActivations& act = activations<TransformerActivations>(ctx, n);
   float* x = act.x.data();
@@ -84,7 +80,7 @@ void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_
     const Layer& L = layers_[i];
     const auto section = layer_section(hp_, i);
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
-    attention(ctx, state, i, act, n);
+    attention(ctx, segments, i, act, n);
     tap(ctx, i, "attn_proj", y, n, E);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
@@ -92,8 +88,8 @@ void LlamaModel::forward(ForwardContext& ctx, memory::State& state, const int32_
     kernels::add(x, y, n * E);
     tap(ctx, i, "l_out", x, n, E);
   }
-  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, h, logits);
-  state.advance(n);
+  output_forward(ctx, head_, hp_.eps, x, segments, n, E, all_logits, h, logits);
+  advance_segments(segments);
 }
 
 std::unique_ptr<Model> load_llama(std::unique_ptr<gguf::File> file) {

@@ -16,8 +16,8 @@ class LlamaModel : public Model {
   };
   LlamaModel(std::unique_ptr<gguf::File> file, const std::string& arch, Options options);
 
-  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
-               float* logits, bool all_logits) const override;
+  void forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                     float* logits, bool all_logits) const override;
 
  protected:
   std::unique_ptr<Activations> new_activations(int max_rows) const override;
@@ -26,7 +26,9 @@ class LlamaModel : public Model {
 
  private:
   // The attention of layer i: y = Wo·attend(rope(norm(Wq h)), rope(norm(Wk h)), Wv h).
-  void attention(ForwardContext& ctx, memory::State& state, int i, TransformerActivations& act, int n) const;
+  // Each segment rotates, caches and attends at its own positions.
+  void attention(ForwardContext& ctx, std::span<const Segment> segments, int i, TransformerActivations& act,
+                 int n) const;
 
   struct Layer {
     const float* attn_norm = nullptr;

@@ -32,6 +32,12 @@ std::unique_ptr<Activations> Model::make_activations(int max_rows) const {
   return a;
 }
 
+void Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
+                    bool all_logits) const {
+  const Segment whole{&state, 0, n};
+  forward_batch(ctx, {&whole, 1}, tokens, n, logits, all_logits);
+}
+
 void Model::prepack(ThreadPool& pool) const {
   for (const kernels::MatrixView& m : matrices_) kernels::prepack(m, pool);
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,15 @@ class ForwardContext {
   std::vector<float> rope_cs;
 };
 
+// Rows [begin, begin + n) of a forward pass continue one conversation's
+// state from its position n_past(). A prompt is one segment; conversations
+// decoding together are one row each, so every weight is read once for all.
+struct Segment {
+  memory::State* state = nullptr;
+  int begin = 0;
+  int n = 0;
+};
+
 // Marks layer i's work for `edgelm bench --profile`, by the layer's kind.
 inline kernels::profile::Section layer_section(const HParams& hp, size_t i) {
   return kernels::profile::Section(layer_kind_name(hp.layer_kinds.at(i)));
@@ -97,8 +107,15 @@ class Model {
   // Runs tokens[0..n) at positions state.n_past() ... and advances the state.
   // Writes n_vocab logits for the last token, or for every token when
   // all_logits is set (row-major [n][n_vocab]).
-  virtual void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n,
-                       float* logits, bool all_logits) const = 0;
+  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
+               bool all_logits) const;
+
+  // The same over segments of the rows, each continuing its own state (which
+  // it advances). Logits: every row's ([n][n_vocab]) with all_logits, else the
+  // last row of each segment ([segments][n_vocab]). Segments cover [0, n) in
+  // order and their states are distinct.
+  virtual void forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                             float* logits, bool all_logits) const = 0;
 
   // Opens a GGUF file and builds the model for its architecture.
   static std::unique_ptr<Model> load(const std::string& path);

@@ -203,8 +203,8 @@ struct Qwen35Activations : TransformerActivations {
 class Qwen35Model : public Model {
  public:
   explicit Qwen35Model(std::unique_ptr<gguf::File> file);
-  void forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
-               bool all_logits) const override;
+  void forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                     float* logits, bool all_logits) const override;
 
  protected:
   std::unique_ptr<Activations> new_activations(int max_rows) const override;
@@ -219,7 +219,8 @@ class Qwen35Model : public Model {
     FfnLayer ffn;
   };
   AttentionLayer load_gated_attention(Weights& w, const Config& c, int i) const;
-  void gated_attention(ForwardContext& ctx, memory::State& state, int i, Qwen35Activations& act, int n) const;
+  void gated_attention(ForwardContext& ctx, std::span<const Segment> segments, int i, Qwen35Activations& act,
+                       int n) const;
 
   kernels::MatrixView token_embd_;
   std::vector<Layer> layers_;
@@ -306,10 +307,9 @@ std::unique_ptr<Activations> Qwen35Model::new_activations(int rows) const {
 
 // Gated attention: [q | gate] = Wq h (per head), then
 // y = Wo·(attend(rope(norm(q)), rope(norm(Wk h)), Wv h) * sigmoid(gate)).
-void Qwen35Model::gated_attention(ForwardContext& ctx, memory::State& state, int i, Qwen35Activations& act,
-                                  int n) const {
+void Qwen35Model::gated_attention(ForwardContext& ctx, std::span<const Segment> segments, int i,
+                                  Qwen35Activations& act, int n) const {
   const AttentionLayer& a = layers_[i].attn;
-  const int64_t pos = state.n_past();
   const int D = a.head_dim;
   const float* h = act.h.data();
   const float* qg = act.q_and_gate.data();
@@ -325,15 +325,14 @@ void Qwen35Model::gated_attention(ForwardContext& ctx, memory::State& state, int
   linear(ctx, a.wk, a.bk, h, n, k);
   linear(ctx, a.wv, a.bv, h, n, act.attn.v.data());
   norm_qk(a, q, k, n, hp_.eps);
-  rope_qk(ctx, a, q, k, n, pos);
-  store_kv(state.kv(i), k, act.attn.v.data(), n, pos, a.kv_dim());
-  attend(ctx, state.kv(i), a, q, n, pos, att);
+  rope_cache_attend(ctx, segments, a, act.attn);   // each conversation at its own positions
   for (int64_t j = 0; j < static_cast<int64_t>(n) * a.q_dim(); ++j) att[j] *= kernels::sigmoid(gate[j]);
   linear(ctx, a.wo, a.bo, att, n, act.y.data());
 }
 
-void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32_t* tokens, int n, float* logits,
-                          bool all_logits) const {
+void Qwen35Model::forward_batch(ForwardContext& ctx, std::span<const Segment> segments, const int32_t* tokens, int n,
+                                float* logits, bool all_logits) const {
+  check_segments(segments, n);
   const int E = hp_.n_embd;
   Qwen35Activations& act = activations<Qwen35Activations>(ctx, n);
   float* x = act.x.data();
@@ -347,8 +346,8 @@ void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32
     // x += mixer(norm(x)), the mixer a gated delta net or gated attention;
     // x += swiglu_ffn(norm(x))
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
-    if (L.recurrent) delta_net_forward(ctx, state.recurrent(i), L.delta, hp_.eps, h, n, act.delta, y);
-    else gated_attention(ctx, state, i, act, n);
+    if (L.recurrent) delta_net_forward(ctx, segments, i, L.delta, hp_.eps, h, n, act.delta, y);
+    else gated_attention(ctx, segments, i, act, n);
     tap(ctx, i, L.recurrent ? "delta_out" : "attn_proj", y, n, E);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
@@ -356,8 +355,8 @@ void Qwen35Model::forward(ForwardContext& ctx, memory::State& state, const int32
     kernels::add(x, y, n * E);
     tap(ctx, i, "l_out", x, n, E);
   }
-  output_forward(ctx, head_, hp_.eps, x, n, E, all_logits, h, logits);
-  state.advance(n);
+  output_forward(ctx, head_, hp_.eps, x, segments, n, E, all_logits, h, logits);
+  advance_segments(segments);
 }
 
 }  // namespace

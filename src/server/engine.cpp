@@ -153,24 +153,7 @@ void Engine::run() {
         lock.lock();
       }
     }
-    for (size_t i = 0; i < active_.size();) {
-      Active& a = *active_[i];
-      bool more = false;
-      try {
-        more = step(a);
-      } catch (const std::exception& e) {
-        a.job->push({Event::Kind::Failed, {}, std::nullopt, "", e.what()});
-      }
-      if (more) {
-        ++i;
-        continue;
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        a.slot->busy = false;
-      }
-      active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(i));
-    }
+    step_all();
     update_gauges();
   }
   for (auto& a : active_) a->job->push({Event::Kind::Failed, {}, std::nullopt, "", "the server is shutting down"});
@@ -199,24 +182,66 @@ void Engine::start(Slot& slot, std::shared_ptr<Job> job) {
   active_.push_back(std::move(a));
 }
 
-bool Engine::step(Active& a) {
+void Engine::step_all() {
+  std::vector<bool> more(active_.size(), false);
+  std::vector<size_t> decoding;
+  for (size_t i = 0; i < active_.size(); ++i) {
+    Active& a = *active_[i];
+    try {
+      if (a.job->cancelled.load()) {
+        a.job->push({Event::Kind::Done, {}, std::nullopt, "cancelled", ""});
+      } else if (!a.prefilled) {   // a new request: its prompt, past what the slot already holds
+        PrefixReuse reuse;
+        const std::span<const float> logits = a.slot->session->prefill_cached(a.job->prompt, &reuse);
+        a.job->prompt_tokens = static_cast<int>(a.job->prompt.size());
+        a.job->reused_tokens = static_cast<int>(reuse.reused_tokens);
+        for (int32_t t : a.job->prompt) a.sampler->accept_context(t);
+        a.prefilled = true;
+        more[i] = consume(a, logits);
+      } else {
+        decoding.push_back(i);
+      }
+    } catch (const std::exception& e) {
+      a.job->push({Event::Kind::Failed, {}, std::nullopt, "", e.what()});
+    }
+  }
+  if (!decoding.empty()) {   // one token of every other request, in one forward pass
+    std::vector<Session*> sessions;
+    std::vector<int32_t> tokens;
+    for (size_t i : decoding) {
+      sessions.push_back(active_[i]->slot->session.get());
+      tokens.push_back(active_[i]->pending);
+    }
+    try {
+      const std::vector<std::span<const float>> logits = decode_together(sessions, tokens);
+      for (size_t k = 0; k < decoding.size(); ++k) {
+        Active& a = *active_[decoding[k]];
+        try {
+          more[decoding[k]] = consume(a, logits[k]);
+        } catch (const std::exception& e) {
+          a.job->push({Event::Kind::Failed, {}, std::nullopt, "", e.what()});
+        }
+      }
+    } catch (const std::exception& e) {
+      for (size_t i : decoding) active_[i]->job->push({Event::Kind::Failed, {}, std::nullopt, "", e.what()});
+    }
+  }
+  // Finished jobs leave their slots.
+  std::vector<std::unique_ptr<Active>> still;
+  for (size_t i = 0; i < active_.size(); ++i) {
+    if (more[i]) {
+      still.push_back(std::move(active_[i]));
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    active_[i]->slot->busy = false;
+  }
+  active_ = std::move(still);
+}
+
+bool Engine::consume(Active& a, std::span<const float> logits) {
   Job& job = *a.job;
   Session& session = *a.slot->session;
-  if (job.cancelled.load()) {
-    job.push({Event::Kind::Done, {}, std::nullopt, "cancelled", ""});
-    return false;
-  }
-  std::span<const float> logits;
-  if (!a.prefilled) {
-    PrefixReuse reuse;
-    logits = session.prefill_cached(job.prompt, &reuse);
-    job.prompt_tokens = static_cast<int>(job.prompt.size());
-    job.reused_tokens = static_cast<int>(reuse.reused_tokens);
-    for (int32_t t : job.prompt) a.sampler->accept_context(t);
-    a.prefilled = true;
-  } else {
-    logits = session.decode(a.pending);
-  }
   const int32_t token = a.sampler->sample(logits);
   std::optional<TokenLogprob> lp;
   if (job.params.logprobs) lp = logprob_of(model_, logits, token, job.params.top_logprobs);

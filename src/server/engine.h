@@ -1,6 +1,8 @@
 // The model side of `edgelm serve`: N slots (sessions over one loaded model)
-// and one worker thread that steps every active request in turn — a prefill,
-// then one token at a time — so concurrent streams keep flowing. A request
+// and one worker thread. Each step prefills the requests that just arrived,
+// then decodes one token of every other active request in a single forward
+// pass (decode_together: each weight read once for all of them), so
+// concurrent streams share the memory traffic and keep flowing. A request
 // goes to the free slot whose history shares the longest prefix with its
 // prompt, and that slot's session reuses the shared tokens (Session::
 // prefill_cached: live state or a snapshot), so an agent's next turn
@@ -82,7 +84,8 @@ class Engine {
   struct Active;
   void run();
   void start(Slot& slot, std::shared_ptr<Job> job);
-  bool step(Active& a);   // false when the job is over
+  void step_all();                                        // one step of every active job
+  bool consume(Active& a, std::span<const float> logits); // sample, report; false when the job is over
   void update_gauges();
 
   const Model& model_;

@@ -228,6 +228,40 @@ TEST_P(SessionTest, OverflowAndBadStateFilesAreErrors) {
   std::filesystem::remove(path);
 }
 
+// Three conversations at different depths decode together, one forward pass
+// per step, and give the logits each would have given decoding alone; the
+// sliding rings wrap and the recurrent states advance as if alone.
+TEST_P(SessionTest, DecodingTogetherMatchesDecodingAlone) {
+  auto model = Model::load(shared(GetParam()));
+  const int V = model->info().n_vocab;
+  const int lengths[] = {5, 23, 40};
+  std::vector<std::unique_ptr<Session>> together, alone;
+  std::vector<int32_t> next;
+  for (int c = 0; c < 3; ++c) {
+    const std::vector<int32_t> prompt = tokens(lengths[c], 100 + c, V);
+    together.push_back(std::make_unique<Session>(*model, options()));
+    alone.push_back(std::make_unique<Session>(*model, options()));
+    together.back()->prefill(prompt);
+    alone.back()->prefill(prompt);
+  }
+  std::vector<Session*> batch = {together[0].get(), together[1].get(), together[2].get()};
+  for (int step = 0; step < 24; ++step) {
+    const std::vector<int32_t> step_tokens = tokens(3, 900 + step, V);
+    const auto logits = decode_together(batch, step_tokens);
+    ASSERT_EQ(logits.size(), 3u);
+    for (int c = 0; c < 3; ++c) {
+      const auto expected = alone[c]->decode(step_tokens[c]);
+      ASSERT_LT(max_rel_diff(logits[c], std::vector<float>(expected.begin(), expected.end())), 1e-4)
+          << "conversation " << c << " step " << step;
+      EXPECT_EQ(together[c]->position(), alone[c]->position());
+    }
+  }
+  EXPECT_EQ(together[1]->history(), alone[1]->history());
+  // Misuse is refused.
+  EXPECT_THROW(decode_together(std::vector<Session*>{batch[0], batch[0]}, std::vector<int32_t>{1, 2}), Error);
+  EXPECT_THROW(decode_together(batch, std::vector<int32_t>{1}), Error);
+}
+
 INSTANTIATE_TEST_SUITE_P(Golden, SessionTest, ::testing::ValuesIn(kModels), [](const auto& info) {
   std::string name = std::filesystem::path(info.param).stem().string();
   for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
