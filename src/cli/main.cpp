@@ -25,6 +25,7 @@ const Command kCommands[] = {
     {"toolcalls", "parse model output into content, reasoning and tool calls", edgelm::cli::cmd_toolcalls},
     {"bench", "measure pp/tg speed against this machine's limits", edgelm::cli::cmd_bench},
     {"serve", "serve the model over the OpenAI chat-completions API", edgelm::cli::cmd_serve},
+    {"bench-serve", "measure the server engine under concurrent streams", edgelm::cli::cmd_bench_serve},
 };
 
 void print_usage(FILE* out) {

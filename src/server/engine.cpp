@@ -253,7 +253,7 @@ bool Engine::consume(Active& a, std::span<const float> logits) {
   a.last_token = now;
 
   std::string finish;
-  if (model_.is_end_of_generation(token)) {
+  if (model_.is_end_of_generation(token) && !job.params.ignore_eos) {
     finish = "stop";
   } else {
     a.undecoded += model_.token_to_piece(token);

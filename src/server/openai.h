@@ -48,6 +48,7 @@ struct GenerationParams {
   int top_logprobs = 0;
   bool stream = false;
   bool include_usage = false;
+  bool ignore_eos = false;       // benchmarks: generate max_tokens whatever the model says
 };
 
 struct ChatRequest {

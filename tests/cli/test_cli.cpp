@@ -297,4 +297,20 @@ TEST(Cli, BenchTurnsProcessesOnlyNewTokens) {
   std::remove(model.c_str());
 }
 
+// bench-serve: one record per concurrency, every stream generating its tokens.
+TEST(Cli, BenchServeReportsEachConcurrency) {
+  const std::string model = edgelm::test::tiny_model("llama", "q8_0");
+  const Result r = run("bench-serve -m " + model + " --concurrency 1,3 -n 6 -p 4 -t 1 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json records = nlohmann::json::parse(r.out);
+  ASSERT_EQ(records.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(records[i]["streams"], i == 0 ? 1 : 3);
+    EXPECT_EQ(records[i]["tokens"], 6 * records[i]["streams"].get<int>());
+    for (const char* key : {"aggregate_ts", "per_stream_ts", "ttft_ms", "peak_rss_bytes"})
+      EXPECT_GT(records[i][key].get<double>(), 0) << key;
+  }
+  EXPECT_EQ(run("bench-serve -m " + model + " --concurrency 0").status, 2);
+}
+
 }  // namespace
