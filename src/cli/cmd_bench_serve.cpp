@@ -59,28 +59,23 @@ Round run_round(const Model& model, int streams, int n_prompt, int n_gen, int n_
   }
   const Clock::time_point start = Clock::now();
   for (auto& j : jobs) engine.submit(j);
+  // Events carry the time the worker made them, so they are read stream by
+  // stream, blocking, without a polling thread taking the cores' time.
   std::vector<Clock::time_point> first(streams), done(streams);
-  std::vector<bool> got_first(streams, false), finished(streams, false);
-  int open = streams;
-  while (open > 0) {
-    for (int s = 0; s < streams; ++s) {
-      if (finished[s]) continue;
-      server::Event e;
-      while (jobs[s]->pop(e, std::chrono::milliseconds(0))) {
-        if (!got_first[s]) {
-          got_first[s] = true;
-          first[s] = Clock::now();
-        }
-        if (e.kind == server::Event::Kind::Failed) throw Error("bench-serve: " + e.error);
-        if (e.kind == server::Event::Kind::Done) {
-          finished[s] = true;
-          done[s] = Clock::now();
-          --open;
-          break;
-        }
+  for (int s = 0; s < streams; ++s) {
+    bool got_first = false;
+    for (server::Event e;;) {
+      if (!jobs[s]->pop(e, std::chrono::milliseconds(1000))) continue;
+      if (!got_first) {
+        got_first = true;
+        first[s] = e.at;
+      }
+      if (e.kind == server::Event::Kind::Failed) throw Error("bench-serve: " + e.error);
+      if (e.kind == server::Event::Kind::Done) {
+        done[s] = e.at;
+        break;
       }
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   Round r;
   r.streams = streams;

@@ -8,6 +8,7 @@ namespace edgelm::server {
 using Clock = std::chrono::steady_clock;
 
 void Job::push(Event e) {
+  e.at = Clock::now();
   {
     std::lock_guard<std::mutex> lock(mu);
     if (e.kind != Event::Kind::Delta) finished = true;
@@ -156,7 +157,7 @@ void Engine::run() {
     step_all();
     update_gauges();
   }
-  for (auto& a : active_) a->job->push({Event::Kind::Failed, {}, std::nullopt, "", "the server is shutting down"});
+  for (auto& a : active_) a->job->push(Event::failed("the server is shutting down"));
 }
 
 void Engine::update_gauges() {
@@ -189,7 +190,7 @@ void Engine::step_all() {
     Active& a = *active_[i];
     try {
       if (a.job->cancelled.load()) {
-        a.job->push({Event::Kind::Done, {}, std::nullopt, "cancelled", ""});
+        a.job->push(Event::done("cancelled"));
       } else if (!a.prefilled) {   // a new request: its prompt, past what the slot already holds
         PrefixReuse reuse;
         const std::span<const float> logits = a.slot->session->prefill_cached(a.job->prompt, &reuse);
@@ -202,7 +203,7 @@ void Engine::step_all() {
         decoding.push_back(i);
       }
     } catch (const std::exception& e) {
-      a.job->push({Event::Kind::Failed, {}, std::nullopt, "", e.what()});
+      a.job->push(Event::failed(e.what()));
     }
   }
   if (!decoding.empty()) {   // one token of every other request, in one forward pass
@@ -219,11 +220,11 @@ void Engine::step_all() {
         try {
           more[decoding[k]] = consume(a, logits[k]);
         } catch (const std::exception& e) {
-          a.job->push({Event::Kind::Failed, {}, std::nullopt, "", e.what()});
+          a.job->push(Event::failed(e.what()));
         }
       }
     } catch (const std::exception& e) {
-      for (size_t i : decoding) active_[i]->job->push({Event::Kind::Failed, {}, std::nullopt, "", e.what()});
+      for (size_t i : decoding) active_[i]->job->push(Event::failed(e.what()));
     }
   }
   // Finished jobs leave their slots.
@@ -286,11 +287,11 @@ bool Engine::consume(Active& a, std::span<const float> logits) {
     if (finish == "stop") a.text.clear();   // the stop sequence and what follows are dropped
     bool first = true;
     for (toolcalls::Delta& d : deltas) {
-      Event e{Event::Kind::Delta, std::move(d), first ? lp : std::nullopt, "", ""};
+      Event e = Event::text(std::move(d), first ? lp : std::nullopt);
       first = false;
       job.push(std::move(e));
     }
-    if (first && lp) job.push({Event::Kind::Delta, {toolcalls::Delta::Kind::Content, "", 0}, lp, "", ""});
+    if (first && lp) job.push(Event::text({toolcalls::Delta::Kind::Content, "", 0}, lp));
   }
   if (finish.empty() && a.sampler->grammar_complete() && job.grammar) finish = "stop";
   if (finish.empty() && job.params.max_tokens > 0 && job.completion_tokens >= job.params.max_tokens) finish = "length";
@@ -302,12 +303,12 @@ bool Engine::consume(Active& a, std::span<const float> logits) {
   // The end: flush held text, close the parser, report.
   std::vector<toolcalls::Delta> deltas = a.parser->feed(a.text + a.undecoded);
   for (toolcalls::Delta& d : a.parser->finish()) deltas.push_back(std::move(d));
-  for (toolcalls::Delta& d : deltas) job.push({Event::Kind::Delta, std::move(d), std::nullopt, "", ""});
+  for (toolcalls::Delta& d : deltas) job.push(Event::text(std::move(d)));
   job.result = a.parser->result();
   if (finish == "stop" && !job.result.tool_calls.empty()) finish = "tool_calls";
   if (finish != "length") session.checkpoint();   // the next turn starts from here
   metrics_.tokens(job.prompt_tokens, job.reused_tokens, job.completion_tokens);
-  job.push({Event::Kind::Done, {}, std::nullopt, finish, ""});
+  job.push(Event::done(finish));
   return false;
 }
 

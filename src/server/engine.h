@@ -41,6 +41,26 @@ struct Event {
   std::optional<TokenLogprob> logprob; // with the content of one token, when asked for
   std::string finish_reason;           // Kind::Done: stop, length, tool_calls
   std::string error;                   // Kind::Failed
+  std::chrono::steady_clock::time_point at{};   // when the worker produced it
+
+  static Event text(toolcalls::Delta d, std::optional<TokenLogprob> lp = std::nullopt) {
+    Event e;
+    e.delta = std::move(d);
+    e.logprob = std::move(lp);
+    return e;
+  }
+  static Event done(std::string reason) {
+    Event e;
+    e.kind = Kind::Done;
+    e.finish_reason = std::move(reason);
+    return e;
+  }
+  static Event failed(std::string message) {
+    Event e;
+    e.kind = Kind::Failed;
+    e.error = std::move(message);
+    return e;
+  }
 };
 
 // One generation: a tokenized prompt, how to sample, and the channel back.
