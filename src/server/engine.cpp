@@ -38,6 +38,7 @@ struct Engine::Active {
   std::unique_ptr<Sampler> sampler;
   std::unique_ptr<toolcalls::StreamParser> parser;
   bool prefilled = false;
+  size_t prompt_done = 0;        // prompt tokens in the slot's state so far
   int32_t pending = -1;          // sampled, not yet run through the model
   std::string undecoded;         // bytes of an incomplete UTF-8 sequence
   std::string text;              // generated text not yet released (held for stop sequences)
@@ -191,14 +192,10 @@ void Engine::step_all() {
     try {
       if (a.job->cancelled.load()) {
         a.job->push(Event::done("cancelled"));
-      } else if (!a.prefilled) {   // a new request: its prompt, past what the slot already holds
-        PrefixReuse reuse;
-        const std::span<const float> logits = a.slot->session->prefill_cached(a.job->prompt, &reuse);
-        a.job->prompt_tokens = static_cast<int>(a.job->prompt.size());
-        a.job->reused_tokens = static_cast<int>(reuse.reused_tokens);
-        for (int32_t t : a.job->prompt) a.sampler->accept_context(t);
-        a.prefilled = true;
-        more[i] = consume(a, logits);
+      } else if (!a.prefilled) {   // a prompt being read: its next chunk
+        const std::span<const float> logits = prefill_chunk(a);
+        if (a.prefilled) more[i] = consume(a, logits);
+        else more[i] = true;
       } else {
         decoding.push_back(i);
       }
@@ -238,6 +235,39 @@ void Engine::step_all() {
     active_[i]->slot->busy = false;
   }
   active_ = std::move(still);
+}
+
+// The first chunk continues from what the slot already holds of the prompt
+// (Session::prefill_cached: live state or a snapshot); later chunks extend
+// it; after the last, the state is checkpointed for the next turn.
+std::span<const float> Engine::prefill_chunk(Active& a) {
+  Job& job = *a.job;
+  Session& session = *a.slot->session;
+  const std::vector<int32_t>& prompt = job.prompt;
+  const size_t chunk = static_cast<size_t>(std::max(1, options_.prefill_chunk));
+  ++job.prefill_steps;
+  std::span<const float> logits;
+  if (a.prompt_done == 0) {
+    size_t shared = 0;
+    const std::vector<int32_t>& held = session.history();
+    while (shared < held.size() && shared < prompt.size() && held[shared] == prompt[shared]) ++shared;
+    const size_t end = std::min(prompt.size(), std::max(shared + 1, chunk));
+    PrefixReuse reuse;
+    logits = session.prefill_cached(std::span<const int32_t>(prompt.data(), end), &reuse);
+    job.reused_tokens = static_cast<int>(reuse.reused_tokens);
+    a.prompt_done = end;
+  } else {
+    const size_t end = std::min(prompt.size(), a.prompt_done + chunk);
+    logits = session.prefill(std::span<const int32_t>(prompt.data() + a.prompt_done, end - a.prompt_done));
+    a.prompt_done = end;
+    if (end == prompt.size()) session.checkpoint();   // as prefill_cached leaves it for the next turn
+  }
+  if (a.prompt_done == prompt.size()) {
+    job.prompt_tokens = static_cast<int>(prompt.size());
+    for (int32_t t : prompt) a.sampler->accept_context(t);
+    a.prefilled = true;
+  }
+  return logits;
 }
 
 bool Engine::consume(Active& a, std::span<const float> logits) {

@@ -1,8 +1,9 @@
 // The model side of `edgelm serve`: N slots (sessions over one loaded model)
-// and one worker thread. Each step prefills the requests that just arrived,
-// then decodes one token of every other active request in a single forward
-// pass (decode_together: each weight read once for all of them), so
-// concurrent streams share the memory traffic and keep flowing. A request
+// and one worker thread. Each step runs the next chunk of every prompt still
+// being read, then decodes one token of every other active request in a
+// single forward pass (decode_together: each weight read once for all of
+// them), so concurrent streams share the memory traffic and keep flowing
+// while a long prompt is read. A request
 // goes to the free slot whose history shares the longest prefix with its
 // prompt, and that slot's session reuses the shared tokens (Session::
 // prefill_cached: live state or a snapshot), so an agent's next turn
@@ -30,6 +31,7 @@ namespace edgelm::server {
 struct EngineOptions {
   int slots = 4;
   int max_queue = 64;            // waiting requests beyond the busy slots; more get 429
+  int prefill_chunk = 256;       // prompt tokens a request processes per step, so running streams keep flowing
   SessionOptions session;
 };
 
@@ -72,6 +74,7 @@ struct Job {
 
   // Filled by the worker.
   int prompt_tokens = 0, reused_tokens = 0, completion_tokens = 0;
+  int prefill_steps = 0;               // steps its prompt took (chunks of EngineOptions::prefill_chunk)
   toolcalls::ParseResult result;
 
   // The channel: the worker pushes, the HTTP thread pops.
@@ -105,6 +108,7 @@ class Engine {
   void run();
   void start(Slot& slot, std::shared_ptr<Job> job);
   void step_all();                                        // one step of every active job
+  std::span<const float> prefill_chunk(Active& a);        // the next chunk of a prompt
   bool consume(Active& a, std::span<const float> logits); // sample, report; false when the job is over
   void update_gauges();
 
