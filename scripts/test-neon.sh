@@ -5,17 +5,7 @@
 # Installs g++-aarch64-linux-gnu and qemu-user when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-missing=()
-for p in g++-aarch64-linux-gnu qemu-user googletest; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q "${missing[@]}"
-fi
+./scripts/install-deps.sh g++-aarch64-linux-gnu qemu-user googletest
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S tests/neon -B build-neon -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64 \

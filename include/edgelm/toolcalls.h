@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "edgelm/chat.h"
 #include "edgelm/json.h"
 
 namespace edgelm::toolcalls {
@@ -35,6 +36,9 @@ enum class Family { Gemma4, Qwen35, Qwen3, Llama3 };
 // llama3. Throws edgelm::Error for anything else.
 Family family_from_name(std::string_view name);
 const char* family_name(Family family);
+// The parser for output of a chat template's family; none for families
+// without a tool-call syntax edgelm reads (Gemma 2/3, unknown templates).
+std::optional<Family> family_for_template(chat::Family template_family);
 
 struct ToolCall {
   std::string name;

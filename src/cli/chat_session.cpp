@@ -6,16 +6,6 @@
 namespace edgelm::cli {
 namespace {
 
-std::optional<toolcalls::Family> parser_family(chat::Family f) {
-  switch (f) {
-    case chat::Family::Gemma4: return toolcalls::Family::Gemma4;
-    case chat::Family::Qwen35: return toolcalls::Family::Qwen35;
-    case chat::Family::Qwen3: return toolcalls::Family::Qwen3;
-    case chat::Family::Llama3: return toolcalls::Family::Llama3;
-    default: return std::nullopt;
-  }
-}
-
 std::string read_text(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot open template file '" + path + "'");
@@ -35,7 +25,7 @@ ChatSession::ChatSession(const ChatConfig& config) : config_(config) {
   else if (info.chat_template) source = *info.chat_template;
   else throw Error("the model has no chat template (tokenizer.chat_template); give one with --template FILE");
   template_ = std::make_unique<chat::ChatTemplate>(source);
-  family_ = parser_family(template_->family());
+  family_ = toolcalls::family_for_template(template_->family());
   SessionOptions so;
   so.n_ctx = config.n_ctx;
   so.n_threads = config.n_threads;

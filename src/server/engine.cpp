@@ -248,9 +248,7 @@ std::span<const float> Engine::prefill_chunk(Active& a) {
   ++job.prefill_steps;
   std::span<const float> logits;
   if (a.prompt_done == 0) {
-    size_t shared = 0;
-    const std::vector<int32_t>& held = session.history();
-    while (shared < held.size() && shared < prompt.size() && held[shared] == prompt[shared]) ++shared;
+    const size_t shared = common_prefix(session.history(), prompt);
     const size_t end = std::min(prompt.size(), std::max(shared + 1, chunk));
     PrefixReuse reuse;
     logits = session.prefill_cached(std::span<const int32_t>(prompt.data(), end), &reuse);

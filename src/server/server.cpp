@@ -38,16 +38,6 @@ void send_error(httplib::Response& res, const ApiError& e) {
   send_json(res, e.status, error_body(e));
 }
 
-std::optional<toolcalls::Family> parser_family(chat::Family f) {
-  switch (f) {
-    case chat::Family::Gemma4: return toolcalls::Family::Gemma4;
-    case chat::Family::Qwen35: return toolcalls::Family::Qwen35;
-    case chat::Family::Qwen3: return toolcalls::Family::Qwen3;
-    case chat::Family::Llama3: return toolcalls::Family::Llama3;
-    default: return std::nullopt;
-  }
-}
-
 std::string random_id(const char* prefix) {
   static std::atomic<uint64_t> counter{0};
   static const uint64_t base = std::random_device{}();
@@ -119,7 +109,7 @@ void Server::load() {
   else if (info.chat_template) source = *info.chat_template;
   else throw Error("the model has no chat template (tokenizer.chat_template); give one with --chat-template FILE");
   s.tmpl = std::make_unique<chat::ChatTemplate>(source);
-  s.family = parser_family(s.tmpl->family());
+  s.family = toolcalls::family_for_template(s.tmpl->family());
   if (s.options.mem_budget > 0) {
     // Weights once, then each slot's KV cache and state: the per-slot share of the rest.
     const uint64_t weights = plan_memory(*s.model, 1, KvType::F16).weights_resident;
@@ -279,11 +269,10 @@ JsonDoc usage_json(const Job& job) {
           {"prompt_tokens_details", {{"cached_tokens", job.reused_tokens}}}};
 }
 
-JsonDoc tool_calls_json(const Job& job, const std::vector<std::string>& ids) {
+JsonDoc tool_calls_json(const Job& job) {
   JsonDoc calls = JsonDoc::array();
-  for (size_t i = 0; i < job.result.tool_calls.size(); ++i) {
-    const toolcalls::ToolCall& c = job.result.tool_calls[i];
-    calls.push_back({{"id", i < ids.size() ? ids[i] : random_id("call_")},
+  for (const toolcalls::ToolCall& c : job.result.tool_calls) {
+    calls.push_back({{"id", random_id("call_")},
                      {"type", "function"},
                      {"function", {{"name", c.name}, {"arguments", c.arguments.dump()}}}});
   }
@@ -320,7 +309,7 @@ void Server::Impl::respond(const std::shared_ptr<Job>& job, bool chat, const std
       const bool calls = !job->result.tool_calls.empty();
       message["content"] = calls && reply.content.empty() ? JsonDoc() : JsonDoc(reply.content);
       if (!reply.reasoning.empty()) message["reasoning_content"] = reply.reasoning;
-      if (calls) message["tool_calls"] = tool_calls_json(*job, {});
+      if (calls) message["tool_calls"] = tool_calls_json(*job);
       choice["message"] = message;
       choice["logprobs"] = job->params.logprobs ? logprobs_json(reply.logprobs) : JsonDoc();
     } else {

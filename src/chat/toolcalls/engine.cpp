@@ -401,6 +401,16 @@ const char* family_name(Family family) {
   return "unknown";
 }
 
+std::optional<Family> family_for_template(chat::Family f) {
+  switch (f) {
+    case chat::Family::Gemma4: return Family::Gemma4;
+    case chat::Family::Qwen35: return Family::Qwen35;
+    case chat::Family::Qwen3: return Family::Qwen3;
+    case chat::Family::Llama3: return Family::Llama3;
+    default: return std::nullopt;
+  }
+}
+
 bool prompt_opens_reasoning(Family family, std::string_view generation_prompt) {
   size_t end = generation_prompt.find_last_not_of(kWhitespace);
   std::string_view prompt = generation_prompt.substr(0, end == std::string_view::npos ? 0 : end + 1);
