@@ -11,6 +11,7 @@
 #include "cli/bench_turns.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "edgelm/bench.h"
 #include "edgelm/memory_plan.h"
 
@@ -198,7 +199,7 @@ int cmd_bench(int argc, char** argv) {
   BenchFlags f;
   const unsigned hw = std::thread::hardware_concurrency();
   f.threads = std::to_string(hw ? hw : 1);
-  app.add_option("-m,--model", f.model_path, "GGUF model file")->required();
+  app.add_option("-m,--model", f.model_path, "GGUF model file or hub reference OWNER/REPO[:QUANT]")->required();
   app.add_option("-p,--n-prompt", f.prompts, "prompt lengths, comma-separated (0 = no pp test)")->capture_default_str();
   app.add_option("-n,--n-gen", f.gens, "generation lengths, comma-separated (0 = no tg test)")->capture_default_str();
   app.add_option("-d,--n-depth", f.depths, "context depths the tests run after, comma-separated")->capture_default_str();
@@ -236,6 +237,7 @@ int cmd_bench(int argc, char** argv) {
                  "else the most accurate one that fits; refuses with the breakdown otherwise");
   app.add_flag("--no-reuse", turns.no_reuse, "with --turns: reprocess every turn from scratch, for comparison");
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  f.model_path = resolve_model_argument(f.model_path);
   f.kv_type_given = kv_opt->count() > 0;
   if (!f.mem_budget.empty()) parse_byte_size(f.mem_budget);   // a bad size fails before the model loads
   if (*turns_opt) {

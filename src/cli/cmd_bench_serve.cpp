@@ -13,6 +13,7 @@
 #include "cli/bench_machine.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "edgelm/error.h"
 #include "server/engine.h"
 
@@ -104,7 +105,7 @@ int cmd_bench_serve(int argc, char** argv) {
   std::string model_path, concurrency = "1,4,8";
   int n_gen = 128, n_prompt = 32, n_threads = 0, reps = 1;
   bool json = false;
-  app.add_option("-m,--model", model_path, "GGUF model file")->required();
+  app.add_option("-m,--model", model_path, "GGUF model file or hub reference OWNER/REPO[:QUANT]")->required();
   app.add_option("--concurrency", concurrency, "concurrent streams to measure, comma-separated")->capture_default_str();
   app.add_option("-n,--n-gen", n_gen, "tokens generated per stream")->capture_default_str()->check(CLI::Range(2, 100000));
   app.add_option("-p,--n-prompt", n_prompt, "prompt tokens per stream")->capture_default_str()->check(CLI::Range(1, 100000));
@@ -113,6 +114,7 @@ int cmd_bench_serve(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   app.add_flag("--json", json, "one JSON record per concurrency");
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  model_path = resolve_model_argument(model_path);
   require_file(model_path, "model file");
   const std::vector<int32_t> levels = parse_int_list(concurrency, "concurrency");
   auto model = Model::load(model_path);

@@ -12,6 +12,7 @@
 #include "cli/chat_session.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "cli/line_reader.h"
 
 namespace edgelm::cli {
@@ -21,7 +22,7 @@ int cmd_chat(int argc, char** argv) {
   ChatConfig c;
   std::string tools_path, think = "default";
   int64_t seed = -1;
-  app.add_option("-m,--model", c.model_path, "GGUF model file")->required();
+  app.add_option("-m,--model", c.model_path, "GGUF model file or hub reference OWNER/REPO[:QUANT]")->required();
   app.add_option("--system", c.system, "system message");
   app.add_option("--tools", tools_path, "JSON file with an array of tools (OpenAI format)");
   app.add_option("--think", think, "reasoning: on, off or default (the template's default)")
@@ -39,6 +40,7 @@ int cmd_chat(int argc, char** argv) {
   app.add_option("--overflow", c.overflow, "when the conversation outgrows the context: truncate (drop oldest turns) or error")
       ->capture_default_str()->check(CLI::IsMember({"truncate", "error"}));
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  c.model_path = resolve_model_argument(c.model_path);
   require_file(c.model_path, "model file");
   if (!tools_path.empty()) {
     require_file(tools_path, "tools file");

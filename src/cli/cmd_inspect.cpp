@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "edgelm/edgelm.h"
 #include "edgelm/inspect.h"
 #include "edgelm/memory_plan.h"
@@ -78,12 +79,13 @@ int cmd_inspect(int argc, char** argv) {
   bool as_json = false;
   int64_t n_ctx = 0;
   std::string kv_type = "f16";
-  app.add_option("model", path, "GGUF model file")->required();
+  app.add_option("model", path, "GGUF model file or hub reference OWNER/REPO[:QUANT]")->required();
   app.add_flag("--json", as_json, "print JSON");
   app.add_option("--ctx", n_ctx, "also print the memory needed at this context length")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   app.add_option("--kv-type", kv_type, "KV cache encoding for --ctx: f32, f16, q8_0, q4")->capture_default_str();
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  path = resolve_model_argument(path);
   require_file(path, "model file");
   const FileReport r = inspect_file(path);
   nlohmann::ordered_json j = to_json(r);

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "edgelm/edgelm.h"
 
 namespace edgelm::cli {
@@ -100,7 +101,7 @@ int cmd_logits(int argc, char** argv) {
   std::string model_path, token_text, mode = "batch", out_path;
   int n_threads = 0;
   std::string kv_type = "f32", dump_dir, dump_filter;
-  app.add_option("-m,--model", model_path, "GGUF model file")->required();
+  app.add_option("-m,--model", model_path, "GGUF model file or hub reference OWNER/REPO[:QUANT]")->required();
   app.add_option("--tokens", token_text, "comma-separated token ids")->required();
   app.add_option("--mode", mode, "batch | incr | chunk:N")->capture_default_str();
   app.add_option("-o,--output", out_path, "output file")->required();
@@ -112,6 +113,7 @@ int cmd_logits(int argc, char** argv) {
                  "(compare two with scripts/compare-dumps.py)");
   app.add_option("--dump-filter", dump_filter, "only activations whose name matches this regular expression");
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  model_path = resolve_model_argument(model_path);
   require_file(model_path, "model file");
 
   const std::vector<int32_t> tokens = parse_int_list(token_text, "token id");

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "edgelm/edgelm.h"
 #include "edgelm/memory_plan.h"
 
@@ -18,7 +19,7 @@ int cmd_run(int argc, char** argv) {
   int64_t seed = -1;
   SamplerOptions so;
   std::string kv_type = "f16", mem_budget, schema_path, grammar_path;
-  app.add_option("-m,--model", model_path, "GGUF model file")->required();
+  app.add_option("-m,--model", model_path, "GGUF model file or hub reference OWNER/REPO[:QUANT]")->required();
   app.add_option("-p,--prompt", prompt, "prompt text")->required();
   app.add_option("-n,--n-predict", n_predict, "tokens to generate")->capture_default_str()->check(CLI::Range(0, 1 << 24));
   app.add_option("-t,--threads", n_threads, "threads (0 = all)")->check(CLI::Range(0, 1024));
@@ -44,6 +45,7 @@ int cmd_run(int argc, char** argv) {
   app.add_option("--grammar", grammar_path, "constrain the output to this GBNF grammar file")->excludes(schema_opt);
   app.add_option("--seed", seed, "random seed (-1 = from the clock)")->capture_default_str();
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  model_path = resolve_model_argument(model_path);
   require_file(model_path, "model file");
 
   so.seed = seed >= 0 ? static_cast<uint64_t>(seed)

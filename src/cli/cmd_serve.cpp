@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "edgelm/error.h"
 #include "edgelm/memory_plan.h"
 #include "server/server.h"
@@ -30,7 +31,7 @@ int cmd_serve(int argc, char** argv) {
   server::ServerOptions o;
   std::string kv_type = "f16", mem_budget;
   int n_threads = 0;
-  app.add_option("-m,--model", o.model_path, "GGUF model file")->required();
+  app.add_option("-m,--model", o.model_path, "GGUF model file or hub reference OWNER/REPO[:QUANT]")->required();
   app.add_option("--host", o.host, "address to bind (127.0.0.1: this machine only)")->capture_default_str();
   app.add_option("--port", o.port, "TCP port (0: pick a free one)")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--slots", o.engine.slots, "requests served at once (each holds its own context)")
@@ -48,6 +49,7 @@ int cmd_serve(int argc, char** argv) {
   app.add_option("--timeout", o.request_timeout_s, "seconds a request may run")->capture_default_str()->check(CLI::Range(1, 86400));
   app.add_option("-t,--threads", n_threads, "threads per forward pass (0 = all)")->check(CLI::Range(0, 1024));
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  o.model_path = resolve_model_argument(o.model_path);
   require_file(o.model_path, "model file");
   if (!o.chat_template_path.empty()) require_file(o.chat_template_path, "chat template file");
   o.engine.session.kv_type = parse_kv_type(kv_type);

@@ -26,6 +26,7 @@
 #include "edgelm/json_input.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "edgelm/chat.h"
 #include "edgelm/error.h"
 
@@ -123,6 +124,7 @@ int cmd_template(int argc, char** argv) {
   app.add_option("--bos", bos, "bos_token text (with --template)");
   app.add_option("--eos", eos, "eos_token text (with --template)");
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  if (!model.empty()) model = resolve_model_argument(model);
   if (model.empty() && template_path.empty()) throw Error("give a model (-m) or a template file (--template)");
 
   Inputs in;

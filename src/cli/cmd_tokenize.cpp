@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_ref.h"
 #include "edgelm/edgelm.h"
 
 namespace edgelm::cli {
@@ -21,6 +22,7 @@ int cmd_tokenize(int argc, char** argv) {
   app.add_flag("--json", as_json, "print a JSON array");
   app.add_option("text", text, "text to tokenize")->required();
   if (int rc = parse_or_exit(app, argc, argv); rc >= 0) return rc;
+  if (!model_path.empty()) model_path = resolve_model_argument(model_path);
   if (model_path.empty() == tokenizer_path.empty()) {
     std::fprintf(stderr, "error: give exactly one of -m MODEL or --tokenizer tokenizer.json\n");
     return 2;

@@ -16,5 +16,8 @@ int cmd_chat(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
 int cmd_bench_serve(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
+int cmd_compare(int argc, char** argv);
+int cmd_pull(int argc, char** argv);
 
 }  // namespace edgelm::cli

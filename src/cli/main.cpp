@@ -26,6 +26,9 @@ const Command kCommands[] = {
     {"bench", "measure pp/tg speed against this machine's limits", edgelm::cli::cmd_bench},
     {"serve", "serve the model over the OpenAI chat-completions API", edgelm::cli::cmd_serve},
     {"bench-serve", "measure the server engine under concurrent streams", edgelm::cli::cmd_bench_serve},
+    {"eval", "score a model on IFEval, BFCL function calling or agent tasks", edgelm::cli::cmd_eval},
+    {"compare", "two models side by side: speed, memory, context, quality", edgelm::cli::cmd_compare},
+    {"pull", "download a GGUF model from the Hugging Face hub", edgelm::cli::cmd_pull},
 };
 
 void print_usage(FILE* out) {
