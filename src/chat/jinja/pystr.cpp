@@ -462,22 +462,34 @@ void append_hex_escape(std::string& out, char prefix, char32_t c, int digits) {
 
 }  // namespace
 
-std::string repr(std::string_view s) {
+char repr_quote(std::string_view s) {
   const bool has_single = s.find('\'') != std::string_view::npos;
   const bool has_double = s.find('"') != std::string_view::npos;
-  const char quote = has_single && !has_double ? '"' : '\'';
+  return has_single && !has_double ? '"' : '\'';
+}
+
+bool append_repr_escape(std::string& out, char32_t c, char quote) {
+  if (c == static_cast<char32_t>(quote) || c == '\\') {
+    out.push_back('\\');
+    out.push_back(static_cast<char>(c));
+  } else if (c == '\t') {
+    out += "\\t";
+  } else if (c == '\n') {
+    out += "\\n";
+  } else if (c == '\r') {
+    out += "\\r";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string repr(std::string_view s) {
+  const char quote = repr_quote(s);
   std::string out(1, quote);
   for (char32_t c : decode(s)) {
-    if (c == static_cast<char32_t>(quote) || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c < 0x20 || c == 0x7F) {
+    if (append_repr_escape(out, c, quote)) continue;
+    if (c < 0x20 || c == 0x7F) {
       append_hex_escape(out, 'x', c, 2);
     } else if (c < 0x7F || is_printable(c)) {
       append_utf8(out, c);

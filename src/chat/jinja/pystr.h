@@ -79,6 +79,11 @@ bool is_upper(std::string_view s);            // str.isupper()
 
 // repr() of a str: quotes chosen like Python, non-printable characters escaped.
 std::string repr(std::string_view s);
+// The pieces repr() of a str shares with repr() of bytes: the quote put around
+// `s` (' unless s holds ' and no "), and the escapes of that quote, the
+// backslash, \t, \n and \r (false, nothing appended, for any other `c`).
+char repr_quote(std::string_view s);
+bool append_repr_escape(std::string& out, char32_t c, char quote);
 
 // repr() of a float: shortest round-trip digits, Python's exponent rules
 // ("1e-05", "1e+16", "0.0001", "3.0", "inf", "nan").
