@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config googletest libgtest-dev libgmock-dev libbenchmark-dev
           nlohmann-json3-dev libcli11-dev libicu-dev libpcre2-dev libcpp-httplib-dev libedit-dev
-          nginx-light "$@")
+          nginx-light chromium "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
