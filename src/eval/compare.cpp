@@ -407,7 +407,9 @@ JsonDoc build_rows(const JsonDoc& a, const JsonDoc& b, const CompareOptions& o) 
       return exact(static_cast<double>(m["memory"].value(key, uint64_t{0})) / (1 << 20));
     };
     add("memory", "peak RSS", "MiB", false, mem(a, "peak_rss_bytes"), mem(b, "peak_rss_bytes"));
-    for (const char* key : {"weights", "kv_full", "kv_sliding", "recurrent", "scratch", "total"})
+    // weights_cold: mapped tables only gathered from (Gemma 4's per-layer
+    // embeddings), outside the planned total but in peak RSS once touched.
+    for (const char* key : {"weights", "weights_cold", "kv_full", "kv_sliding", "recurrent", "scratch", "total"})
       add("memory", std::string(key) + " (planned)", "MiB", false, mem(a, key), mem(b, key));
   }
   if (wants(o, "context")) {

@@ -128,18 +128,19 @@ std::string speed_plot(const JsonDoc& r) {
 // Planned memory by kind as stacked horizontal bars, with the budget marked.
 std::string memory_plot(const JsonDoc& r) {
   const int W = 640, H = 190, L = 60, R = 20, T = 30;
-  const std::pair<const char*, const char*> kinds[] = {{"weights", "#4c72b0"},  {"kv_full", "#dd8452"},
+  const std::pair<const char*, const char*> kinds[] = {{"weights", "#4c72b0"},    {"kv_full", "#dd8452"},
                                                        {"kv_sliding", "#55a868"}, {"recurrent", "#8172b3"},
-                                                       {"scratch", "#937860"}};
+                                                       {"scratch", "#937860"},    {"weights_cold", "#c6d3e8"}};
   const double budget = r["settings"].value("mem_budget_bytes", 0.0);
   double xmax = budget;
   for (const JsonDoc& m : r["models"])
     if (m.contains("memory"))
-      xmax = std::max({xmax, m["memory"].value("total", 0.0), m["memory"].value("peak_rss_bytes", 0.0)});
+      xmax = std::max({xmax, m["memory"].value("total", 0.0) + m["memory"].value("weights_cold", 0.0),
+                       m["memory"].value("peak_rss_bytes", 0.0)});
   std::ostringstream s;
   s << "<svg id=\"memory-breakdown\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
     << "\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\"><title>memory by kind</title>";
-  s << "<text x=\"" << W / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"t\">planned memory by kind (MiB)</text>";
+  s << "<text x=\"" << W / 2 << "\" y=\"18\" text-anchor=\"middle\" class=\"t\">planned memory by kind; dashed: peak RSS</text>";
   if (xmax <= 0) {
     s << "<text x=\"" << W / 2 << "\" y=\"" << H / 2 << "\" text-anchor=\"middle\">no memory results</text></svg>";
     return s.str();
@@ -176,7 +177,7 @@ std::string memory_plot(const JsonDoc& r) {
   for (const auto& [key, color] : kinds) {
     s << "<rect x=\"" << lx << "\" y=\"" << H - 24 << "\" width=\"10\" height=\"10\" fill=\"" << color
       << "\"/><text x=\"" << lx + 14 << "\" y=\"" << H - 15 << "\" class=\"tick\">" << key << "</text>";
-    lx += 100;
+    lx += 95;
   }
   s << "</svg>";
   return s.str();

@@ -313,4 +313,28 @@ TEST(Cli, BenchServeReportsEachConcurrency) {
   EXPECT_EQ(run("bench-serve -m " + model + " --concurrency 0").status, 2);
 }
 
+// bench-serve --turns: conversations sent whole every turn; from turn 2 on the
+// engine takes the earlier turns from its cache and runs only what is new
+// (the reply, tokenized again, and the new message).
+TEST(Cli, BenchServeTurnsReuseEarlierTurns) {
+  const std::string model = edgelm::test::tiny_model("qwen35", "q8_0");
+  const Result r = run("bench-serve -m " + model + " --concurrency 2 --turns 3 -p 40 --turn-tokens 10 -n 5 -t 1 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json records = nlohmann::json::parse(r.out);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0]["turn"], 1);
+  EXPECT_EQ(records[0]["prompt_processed"], 2 * 40);
+  EXPECT_EQ(records[0]["prompt_reused"], 0);
+  int64_t previous_prompt = 40;
+  for (size_t t = 1; t < 3; ++t) {
+    EXPECT_EQ(records[t]["turn"], t + 1);
+    // Every stream reuses at least its previous prompt and processes at most
+    // its reply (<= 5 tokens, more if retokenized text splits differently) and the 10 new ones.
+    EXPECT_GE(records[t]["prompt_reused"].get<int64_t>(), 2 * previous_prompt);
+    EXPECT_LE(records[t]["prompt_processed"].get<int64_t>(), 2 * (10 + 5 * 4));
+    EXPECT_GT(records[t]["ttft_ms"].get<double>(), 0);
+    previous_prompt += 10;   // and the reply, whose retokenized length may be 0
+  }
+}
+
 }  // namespace
