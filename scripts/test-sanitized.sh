@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(test_gguf test_models test_chat_template test_grammar test_grammar_toolcalls test_toolcalls test_sampler
-         test_tokenizer test_memory test_api test_server test_hub test_ifeval test_bfcl test_agent)
+         test_tokenizer test_memory test_api test_server test_hub test_ifeval test_bfcl test_agent test_suites)
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DEDGELM_SANITIZE=ON -DEDGELM_BENCH=OFF -DEDGELM_NODE_TESTS=OFF \
   -DEDGELM_TEST_MODULES="gguf;tokenizer;sample;chat;models;memory;api;server;hub;eval" > /dev/null
 cmake --build build-asan -j "$(nproc)" --target "${targets[@]}"
