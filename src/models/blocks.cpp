@@ -129,10 +129,12 @@ void gated_ffn(ForwardContext& ctx, const FfnLayer& f, GatedActivation activatio
   const float* u = act.up.data();
   linear(ctx, f.gate, f.b_gate, h, n, g);
   linear(ctx, f.up, f.b_up, h, n, act.up.data());
-  // Element-wise, so split across the pool: in a 512-token prompt this is
-  // millions of table look-ups or exponentials per layer.
-  ctx.pool.parallel_for(static_cast<int64_t>(n) * f.gate.rows, 16384, [&](int, int64_t begin, int64_t end) {
-    activation(g + begin, u + begin, g + begin, static_cast<int>(end - begin));
+  // Row by row (the activation follows ggml's per-row vector/tail split),
+  // split across the pool: in a 512-token prompt this is millions of table
+  // look-ups or exponentials per layer.
+  const int64_t width = f.gate.rows;
+  ctx.pool.parallel_for(n, std::max<int64_t>(1, 16384 / width), [&](int, int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) activation(g + r * width, u + r * width, g + r * width, static_cast<int>(width));
   });
   tap(ctx, f.layer, "ffn_act", g, n, f.gate.rows);
   linear(ctx, f.down, f.b_down, g, n, out);

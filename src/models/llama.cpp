@@ -61,6 +61,9 @@ void LlamaModel::attention(ForwardContext& ctx, std::span<const Segment> segment
                            int n) const {
   const AttentionLayer& a = layers_[i].attn;
   project_qkv(ctx, a, act.h.data(), n, act.attn);
+  tap(ctx, i, "q", act.attn.q.data(), n, a.q_dim());
+  tap(ctx, i, "k", act.attn.k.data(), n, a.kv_dim());
+  tap(ctx, i, "v", act.attn.v.data(), n, a.kv_dim());
   before_rope(a, act.attn.q.data(), act.attn.k.data(), n);
   rope_cache_attend(ctx, segments, a, act.attn);   // each conversation at its own positions
   linear(ctx, a.wo, a.bo, act.attn.out.data(), n, act.y.data());
@@ -80,10 +83,12 @@ void LlamaModel::forward_batch(ForwardContext& ctx, std::span<const Segment> seg
     const Layer& L = layers_[i];
     const auto section = layer_section(hp_, i);
     norm_rows(ctx, x, L.attn_norm, h, n, E, hp_.eps);
+    tap(ctx, i, "attn_norm", h, n, E);
     attention(ctx, segments, i, act, n);
     tap(ctx, i, "attn_proj", y, n, E);
     kernels::add(x, y, n * E);
     norm_rows(ctx, x, L.ffn_norm, h, n, E, hp_.eps);
+    tap(ctx, i, "ffn_norm", h, n, E);
     gated_ffn(ctx, L.ffn, kernels::swiglu, h, n, act.ffn, y);
     kernels::add(x, y, n * E);
     tap(ctx, i, "l_out", x, n, E);

@@ -52,6 +52,10 @@ void dequantize_row(GgmlType type, const void* src, float* dst, int64_t n);
 // when n is not a whole number of blocks.
 bool quantize_row(GgmlType type, const float* src, void* dst, int64_t n);
 
+// F32 dot products keep this many running sums, element i feeding sum i mod
+// kF32Lanes (ggml's AVX2 build: four 8-float accumulators).
+inline constexpr int kF32Lanes = 32;
+
 // Converts a matmul input row to vec_dot_type(weight) as ggml's x86 builds do
 // at run time: Q8_0 by their SIMD quantize_row_q8_0 (x·127/amax, ties to
 // even; see quantize.cpp), every other type by quantize_row. Throws
@@ -66,10 +70,10 @@ GgmlType vec_dot_type(GgmlType weight);
 
 // Scalar reference dot product of one weight row with one activation row
 // already converted to vec_dot_type(weight_type); n elements. Bit-identical to
-// ggml's portable C path (Q8_0: its x86 SIMD path): exact integer sums per
-// block/sub-block, then the float scale updates in ggml's order (see
-// vec_dot_ref.cpp); F32/F16/BF16
-// products are formed in f32 and summed in double.
+// ggml's portable C path (Q8_0 and F32: its x86 AVX2/FMA path): exact integer
+// sums per block/sub-block, then the float scale updates in ggml's order (see
+// vec_dot_ref.cpp); F32 in kF32Lanes running sums of fused multiply-adds;
+// F16/BF16 products are formed in f32 and summed in double.
 float vec_dot_ref(GgmlType weight_type, const void* weight_row,
                   const void* act_row, int64_t n);
 

@@ -11,7 +11,9 @@
 //    super-block adds d·lane to 8 float partial sums, and the min term
 //    (dmin·Σ bsums·m) is subtracted from the running sum; the 8 partials are
 //    added at the end. Q2_K and IQ4_XS update one running sum per block instead.
-//  * F32/F16/BF16: each product is formed in f32, summed in double, and the
+//  * F32: ggml's x86 AVX2/FMA order (dot_f32 below), the build that made the
+//    real-model references.
+//  * F16/BF16: each product is formed in f32, summed in double, and the
 //    total rounded to f32 once.
 // SIMD builds of ggml group the same integer sums differently, so agreement with
 // them is to float rounding, not bit-exact.
@@ -38,12 +40,30 @@ float dot_scalar_rows(const void* w, const void* a, int64_t n, Decode decode) {
   return static_cast<float>(sum);
 }
 
+float load_f32(const void* row, int64_t i) {
+  float v;
+  std::memcpy(&v, static_cast<const uint8_t*>(row) + 4 * i, 4);
+  return v;
+}
+
+// F32 × F32 in the order of ggml's x86 AVX2/FMA build (the build that made the
+// real-model references), see kF32Lanes in types.h: element i of each whole
+// 32-element block goes to running sum i mod 32 by a fused multiply-add; the
+// sums are folded as four 8-lane vectors are (0..15 += 16..31, 0..7 += 8..15,
+// 0..3 += 4..7, then (0+1)+(2+3)); the elements past the last whole block are
+// added one by one, each product rounded before its addition.
 float dot_f32(const void* w, const void* a, int64_t n) {
-  return dot_scalar_rows(w, a, n, [](const void* row, int64_t i) {
-    float v;
-    std::memcpy(&v, static_cast<const uint8_t*>(row) + 4 * i, 4);
-    return v;
-  });
+  float lane[kF32Lanes] = {};
+  const int64_t whole = n - n % kF32Lanes;
+  for (int64_t i = 0; i < whole; i += kF32Lanes)
+    for (int l = 0; l < kF32Lanes; ++l) lane[l] = std::fma(load_f32(w, i + l), load_f32(a, i + l), lane[l]);
+  for (int half = kF32Lanes / 2; half >= 4; half /= 2)
+    for (int l = 0; l < half; ++l) lane[l] += lane[l + half];
+  float sum = (lane[0] + lane[1]) + (lane[2] + lane[3]);
+  for (int64_t i = whole; i < n; ++i) {
+    sum = std::fma(load_f32(w, i), load_f32(a, i), sum);
+  }
+  return sum;
 }
 
 float dot_f16(const void* w, const void* a, int64_t n) {

@@ -343,7 +343,7 @@ template <class V, GgmlType kType>
 constexpr bool summed_super_blocks = pack_layout::family_of(kType) == pack_layout::Family::SuperBlock &&
                                      V::kSummedSuperBlocks;
 
-// ---- F32 / F16 / BF16: f32 products summed in double, column by column -----
+// ---- F16 / BF16: f32 products summed in double, column by column ----------
 // F16 / BF16 with V::kHalfSumsInFloat instead take f32 fused multiply-adds:
 // the activations are already rounded to 16 bits, so the f32 sums' rounding
 // (~sqrt(cols) ulp) is far below what the format keeps; those outputs are not
@@ -391,10 +391,46 @@ void tile_float(const uint8_t* group, int64_t cols, const void* const* act, floa
   }
 }
 
+// F32 × F32 in the reference's order (vec_dot_ref.cpp dot_f32, ggml's x86
+// AVX2/FMA build): per row and token kF32Lanes running sums, column k of a
+// whole block feeding sum k mod kF32Lanes by a fused multiply-add; the sums
+// folded in halves down to four, then (0+1)+(2+3); the last columns added
+// one by one. The sums live on the stack: F32 matrices are small in the
+// models edgelm runs (the 2B shapes have none), so clarity wins over speed.
+template <class V, int T>
+void tile_f32_lanes(const uint8_t* group, int64_t cols, const void* const* act, float* out) {
+  static constexpr pack_layout::Record L = pack_layout::record_of(GgmlType::F32, V::kRows);
+  using F = typename V::F;
+  const float* x[T];
+  F sum[kF32Lanes][T];
+  for (int t = 0; t < T; ++t) {
+    x[t] = static_cast<const float*>(act[t]);
+    for (int l = 0; l < kF32Lanes; ++l) sum[l][t] = V::zero();
+  }
+  const int64_t whole = cols - cols % kF32Lanes;
+  for (int64_t k0 = 0; k0 < whole; k0 += kF32Lanes) {
+    prefetch_record(group + k0 * L.bytes, kF32Lanes * L.bytes);
+    for (int l = 0; l < kF32Lanes; ++l) {
+      const F w = V::template fl_load<GgmlType::F32>(group + (k0 + l) * L.bytes);
+      #pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) sum[l][t] = V::fma(w, V::set1(x[t][k0 + l]), sum[l][t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) {
+    for (int half = kF32Lanes / 2; half >= 4; half /= 2)
+      for (int l = 0; l < half; ++l) sum[l][t] = V::add(sum[l][t], sum[l + half][t]);
+    F total = V::add(V::add(sum[0][t], sum[1][t]), V::add(sum[2][t], sum[3][t]));
+    for (int64_t k = whole; k < cols; ++k)
+      total = V::fma(V::template fl_load<GgmlType::F32>(group + k * L.bytes), V::set1(x[t][k]), total);
+    V::store(out + t * V::kRows, total);
+  }
+}
+
 template <class V, GgmlType kType, int T>
 void tile_n(const uint8_t* group, int64_t records, const void* const* act, float* out) {
   constexpr pack_layout::Family kFamily = pack_layout::family_of(kType);
   if constexpr (kType == GgmlType::Q8_0) tile_q8_0_lanes<V, T>(group, records, act, out);
+  else if constexpr (kType == GgmlType::F32) tile_f32_lanes<V, T>(group, records, act, out);
   else if constexpr (kFamily == pack_layout::Family::Block32) tile_block32<V, kType, T>(group, records, act, out);
   else if constexpr (summed_super_blocks<V, kType>) tile_superblock_summed<V, kType, T>(group, records, act, out);
   else if constexpr (kFamily == pack_layout::Family::SuperBlock) tile_superblock<V, kType, T>(group, records, act, out);

@@ -1,6 +1,7 @@
 #include "kernels/ops/ops.h"
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -221,51 +222,110 @@ void softcap_avx2(float* x, int n, float cap) {
 }
 #endif
 
-void swiglu_scalar(const float* gate, const float* up, float* out, int n) {
-  for (int i = 0; i < n; ++i) out[i] = silu(gate[i]) * up[i];
+// ---- SiLU as ggml's x86 builds evaluate it --------------------------------
+//
+// ggml's AVX2 build takes a row's elements eight at a time through its vector
+// exponential and divides, x / (1 + e^-x); the n % 8 elements at the row's end
+// go through libm's expf. The references were made there, so edgelm follows
+// the same rule on every ISA (each lane's result depends on that lane alone).
+
+uint32_t bits_of(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
 }
+float float_of(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// ggml's vector e^x, one lane: n = round(x / ln 2) by the 1.5·2^23 shifter,
+// b = x - n·ln 2 in two steps, e^b ≈ 1 + j from a degree-5 polynomial, scaled
+// by 2^n through the exponent bits (split in two factors when |n| > 126, and
+// saturated to 0 or inf past |n| > 192).
+float exp_vec_lane(float x) {
+  const float shifter = 0x1.8p23f;
+  const float z = std::fma(x, 0x1.715476p+0f, shifter);
+  const float n = z - shifter;
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const uint32_t e = bits_of(z) << 23;
+  const float k = float_of(e + bits_of(1.0f));
+  const float u = b * b;
+  const float j = std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                                    std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                           u, 0x1.ffffecp-1f * b);
+  if (!(std::fabs(n) > 126.0f)) return std::fma(j, k, k);
+  const uint32_t g = n <= 0.0f ? 0x82000000u : 0u;
+  const float s1 = float_of(g + 0x7f000000u);
+  if (std::fabs(n) > 192.0f) return s1 * s1;
+  const float s2 = float_of(e - g);
+  return std::fma(s2, j, s2) * s1;
+}
+
+float silu_vec_lane(float x) { return x / (1.0f + exp_vec_lane(0.0f - x)); }
+
+constexpr int kSiluVecWidth = 8;   // ggml AVX2: __m256
 
 #ifdef EDGELM_OPS_X86
-// x / (1 + e^-x), e^-x through exp_avx2 with its argument clamped to +-87
-// (beyond that the quotient is x, or below 1e-35 in magnitude). Within 3e-7
-// relative of the scalar silu; a NaN stays NaN.
+// exp_vec_lane for eight lanes at once (same operations, same bits).
 __attribute__((target("avx2,fma")))
-__m256 silu_avx2(__m256 x) {
-  const __m256 t = _mm256_min_ps(_mm256_set1_ps(87.0f), _mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_sub_ps(_mm256_setzero_ps(), x)));
-  return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_avx2(t)));
+__m256 exp_vec_avx2(__m256 x) {
+  const __m256 shifter = _mm256_set1_ps(0x1.8p23f);
+  const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shifter);
+  const __m256 n = _mm256_sub_ps(z, shifter);
+  const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f),
+                                    _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+  const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
+  const __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_set1_epi32(0x3f800000)));
+  const __m256 u = _mm256_mul_ps(b, b);
+  const __m256 hi = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
+  const __m256 lo = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
+  const __m256 j = _mm256_fmadd_ps(_mm256_fmadd_ps(hi, u, lo), u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
+  const __m256 normal = _mm256_fmadd_ps(j, k, k);
+  const __m256 abs_n = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), n);
+  const __m256 big = _mm256_cmp_ps(abs_n, _mm256_set1_ps(126.0f), _CMP_GT_OQ);
+  if (_mm256_testz_ps(big, big)) return normal;
+  alignas(32) float in[8], out[8];
+  _mm256_store_ps(in, x);
+  for (int i = 0; i < 8; ++i) out[i] = exp_vec_lane(in[i]);   // rare: |x| > 87
+  return _mm256_load_ps(out);
 }
 
 __attribute__((target("avx2,fma")))
-void swiglu_avx2(const float* gate, const float* up, float* out, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(silu_avx2(_mm256_loadu_ps(gate + i)), _mm256_loadu_ps(up + i)));
-  swiglu_scalar(gate + i, up + i, out + i, n - i);
+__m256 silu_vec_avx2(__m256 x) {
+  return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_vec_avx2(_mm256_sub_ps(_mm256_setzero_ps(), x))));
 }
 
+// silu_row's vector part, elements [0, n) with n a multiple of 8.
 __attribute__((target("avx2,fma")))
-void silu_in_place_avx2(float* x, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, silu_avx2(_mm256_loadu_ps(x + i)));
-  for (; i < n; ++i) x[i] = silu(x[i]);
+void silu_vec_part_avx2(const float* gate, const float* up, float* out, int n) {
+  for (int i = 0; i < n; i += 8) {
+    const __m256 s = silu_vec_avx2(_mm256_loadu_ps(gate + i));
+    _mm256_storeu_ps(out + i, up ? _mm256_mul_ps(s, _mm256_loadu_ps(up + i)) : s);
+  }
 }
 #endif
+
+// out[i] = silu(gate[i]) (* up[i] when up is given) over one row.
+void silu_row(const float* gate, const float* up, float* out, int n) {
+  const int vec_end = n - n % kSiluVecWidth;
+  int i = 0;
+#ifdef EDGELM_OPS_X86
+  if (has_avx2_fma()) {
+    silu_vec_part_avx2(gate, up, out, vec_end);
+    i = vec_end;
+  }
+#endif
+  for (; i < vec_end; ++i) out[i] = up ? silu_vec_lane(gate[i]) * up[i] : silu_vec_lane(gate[i]);
+  for (; i < n; ++i) out[i] = up ? silu(gate[i]) * up[i] : silu(gate[i]);
+}
 
 }  // namespace
 
-void swiglu(const float* gate, const float* up, float* out, int n) {
-#ifdef EDGELM_OPS_X86
-  if (has_avx2_fma()) return swiglu_avx2(gate, up, out, n);
-#endif
-  swiglu_scalar(gate, up, out, n);
-}
+void swiglu(const float* gate, const float* up, float* out, int n) { silu_row(gate, up, out, n); }
 
-void silu_in_place(float* x, int n) {
-#ifdef EDGELM_OPS_X86
-  if (has_avx2_fma()) return silu_in_place_avx2(x, n);
-#endif
-  for (int i = 0; i < n; ++i) x[i] = silu(x[i]);
-}
+void silu_in_place(float* x, int n) { silu_row(x, nullptr, x, n); }
 
 void softcap(float* x, int n, float cap) {
 #ifdef EDGELM_OPS_X86
@@ -319,8 +379,11 @@ void rope_apply(const RopeParams& p, const float* cs, float* x, int n_heads, int
       const int b = p.mode == RopeMode::Neox ? i + half : 2 * i + 1;
       const float c = cs[2 * i], s = cs[2 * i + 1];
       const float x0 = v[a], x1 = v[b];
-      v[a] = x0 * c - x1 * s;
-      v[b] = x0 * s + x1 * c;
+      // ggml's x86 builds fuse the first product of each pair (GCC contracts
+      // x0*c - x1*s to fma(x0, c, -(x1*s))); the same here keeps the rotated
+      // values bit-identical to theirs.
+      v[a] = std::fma(x0, c, -(x1 * s));
+      v[b] = std::fma(x0, s, x1 * c);
     }
   }
 }
