@@ -51,7 +51,13 @@ float load_f32(const void* row, int64_t i) {
 // 32-element block goes to running sum i mod 32 by a fused multiply-add; the
 // sums are folded as four 8-lane vectors are (0..15 += 16..31, 0..7 += 8..15,
 // 0..3 += 4..7, then (0+1)+(2+3)); the elements past the last whole block are
-// added one by one, each product rounded before its addition.
+// added one by one, each product rounded before its addition (ggml's scalar
+// tail loop is not contracted: checked against its q·k scores).
+// On x86 a clone built with FMA is picked at load time where the CPU has it
+// (std::fma is a library call otherwise); both give the same bits.
+#if defined(__x86_64__)
+__attribute__((target_clones("fma", "default")))
+#endif
 float dot_f32(const void* w, const void* a, int64_t n) {
   float lane[kF32Lanes] = {};
   const int64_t whole = n - n % kF32Lanes;
@@ -61,7 +67,7 @@ float dot_f32(const void* w, const void* a, int64_t n) {
     for (int l = 0; l < half; ++l) lane[l] += lane[l + half];
   float sum = (lane[0] + lane[1]) + (lane[2] + lane[3]);
   for (int64_t i = whole; i < n; ++i) {
-    sum = std::fma(load_f32(w, i), load_f32(a, i), sum);
+    sum += load_f32(w, i) * load_f32(a, i);
   }
   return sum;
 }

@@ -182,20 +182,20 @@ TEST(VecDot, PerBlockFloatGroupingMatchesGgml) {
 
 // F32 follows ggml's x86 AVX2/FMA vec_dot_f32: element i of each whole block
 // of 32 feeds running sum i % 32 by a fused multiply-add, the sums are folded
-// 16-8-4 then (0+1)+(2+3), and the elements past the last whole block are
-// fused into the total one by one.
+// 16-8-4 then (0+1)+(2+3), and the products past the last whole block are
+// rounded and added one by one.
 TEST(VecDot, F32FollowsGgmlX86LaneOrder) {
   std::vector<float> w(64, 0.0f), a(64, 1.0f);
   // Lane 0: 2^24 then +1 rounds back to 2^24; lane 1: 1 - 2^24 is exact; so
   // the total is 1, where an exact (double) sum gives 2.
   w[0] = 16777216.0f, w[32] = 1.0f, w[1] = 1.0f, w[33] = -16777216.0f;
   EXPECT_EQ(vec_dot_ref(GgmlType::F32, w.data(), a.data(), 64), 1.0f);
-  // A tail element is fused: -1 + (1+2^-12)^2 keeps its 2^-24 term, which a
-  // rounded product would lose.
+  // A tail element's product is rounded before it is added: -1 + (1+2^-12)^2
+  // loses the 2^-24 term that a fused multiply-add would keep.
   std::vector<float> wt(33, 0.0f), at(33, 0.0f);
   wt[0] = -1.0f, at[0] = 1.0f;
   wt[32] = at[32] = 1.0f + 0x1p-12f;
-  EXPECT_EQ(vec_dot_ref(GgmlType::F32, wt.data(), at.data(), 33), 0x1p-11f + 0x1p-24f);
+  EXPECT_EQ(vec_dot_ref(GgmlType::F32, wt.data(), at.data(), 33), 0x1p-11f);
 }
 
 TEST(VecDot, HalfFormatsSumProductsInDouble) {

@@ -21,6 +21,8 @@
 #include "edgelm/error.h"
 #include "kernels/attention/attention_kv.h"
 #include "kernels/attention/attention_plan.h"
+#include "kernels/ops/ops.h"
+#include "tensor/types.h"
 
 namespace edgelm::kernels {
 
@@ -408,6 +410,84 @@ void decode(const Job& job, ThreadPool& pool, AttentionScratch& scratch) {
   if (plan.n_splits > 1) merge_parts(job, plan);
 }
 
+// F32 caches: every query in the order of llama.cpp's CPU path without flash
+// attention (as built for x86 AVX2), so that its logits can be reproduced bit
+// for bit: q·k as ggml's F32 dot (vec_dot_ref), times the scale; the softmax
+// over the key slots padded to a multiple of 32 (slot = position, as in a
+// full cache; a sliding window from its first whole group of 32), e^x by ggml's vector exponential, the weights of each 8 slots
+// added in float as a tree ((0+4)+(2+6))+((1+5)+(3+7)) and those sums in
+// double, each weight multiplied by (float)(1/sum); output channel d as ggml's
+// F32 dot of the values' column d with the weights. One query head per work
+// item, so the results do not depend on the thread count or on how the
+// queries are batched.
+// out[d] = Σ_i weight[i]·row(i)[d] over slots [lo, hi] in the order of
+// vec_dot_ref's F32 dot over the slots (the weights outside are 0): slot i
+// feeds running sum i % kF32Lanes by a fused multiply-add, then the sums are
+// folded as there. Rows are read whole, one after another.
+template <class Row>
+#if defined(__x86_64__)
+__attribute__((target_clones("fma", "default")))
+#endif
+void weighted_values(const float* weight, int64_t lo, int64_t hi, Row row, int dv, std::vector<float>& lanes,
+                     float* out) {
+  lanes.assign(static_cast<size_t>(kF32Lanes) * dv, 0.0f);
+  for (int64_t i = lo; i <= hi; ++i) {
+    const float* v = row(i);
+    float* acc = lanes.data() + (i % kF32Lanes) * dv;
+    for (int d = 0; d < dv; ++d) acc[d] = std::fma(v[d], weight[i], acc[d]);
+  }
+  for (int half = kF32Lanes / 2; half >= 4; half /= 2)
+    for (int l = 0; l < half; ++l)
+      for (int d = 0; d < dv; ++d) lanes[l * dv + d] += lanes[(l + half) * dv + d];
+  for (int d = 0; d < dv; ++d) out[d] = (lanes[d] + lanes[dv + d]) + (lanes[2 * dv + d] + lanes[3 * dv + d]);
+}
+
+void attend_in_reference_order(const Job& job, ThreadPool& pool) {
+  const AttentionArgs& a = job.a;
+  const KvView& kv = job.kv;
+  const int dk = kv.head_dim_k, dv = kv.head_dim_v;
+  const size_t k_row = kv.k_row_bytes(), v_row = kv.v_row_bytes();
+  auto key = [&](int64_t p, int g) {
+    return reinterpret_cast<const float*>(kv.k + (p % kv.capacity) * k_row) + static_cast<int64_t>(g) * dk;
+  };
+  auto value = [&](int64_t p, int g) {
+    return reinterpret_cast<const float*>(kv.v + (p % kv.capacity) * v_row) + static_cast<int64_t>(g) * dv;
+  };
+  const int64_t items = static_cast<int64_t>(a.n_tokens) * a.n_head;
+  pool.parallel_for(items, 1, [&](int, int64_t begin, int64_t end) {
+    std::vector<float> weight, lanes;
+    for (int64_t item = begin; item < end; ++item) {
+      const int t = static_cast<int>(item / a.n_head), h = static_cast<int>(item % a.n_head), g = h / job.group;
+      const int64_t first = job.first_key(t), last = job.pos(t);
+      // Slot i holds position base + i (base = 0 for full attention; a
+      // sliding window starts at its first whole 32-slot group).
+      const int64_t base = first / 32 * 32, slots = (last + 1 - base + 31) / 32 * 32;
+      const int64_t lo = first - base, hi = last - base;
+      weight.assign(slots, 0.0f);
+      const float* q = a.q + t * a.q_stride + static_cast<int64_t>(h) * dk;
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t i = lo; i <= hi; ++i) {
+        weight[i] = vec_dot_ref(GgmlType::F32, key(base + i, g), q, dk) * a.scale;
+        max = std::max(max, weight[i]);
+      }
+      double sum = 0.0;
+      for (int64_t b = 0; b < slots; b += 8) {
+        float e[8];
+        for (int j = 0; j < 8; ++j) {
+          const int64_t i = b + j;
+          e[j] = i >= lo && i <= hi ? exp_vec(weight[i] - max) : 0.0f;
+          weight[i] = e[j];
+        }
+        sum += static_cast<double>(((e[0] + e[4]) + (e[2] + e[6])) + ((e[1] + e[5]) + (e[3] + e[7])));
+      }
+      const float inv = static_cast<float>(1.0 / sum);
+      for (float& w : weight) w *= inv;
+      weighted_values(weight.data(), lo, hi, [&](int64_t i) { return value(base + i, g); }, dv, lanes,
+                      a.out + t * a.out_stride + static_cast<int64_t>(h) * dv);
+    }
+  });
+}
+
 }  // namespace
 
 void attention(const AttentionArgs& a, const KvView& kv, ThreadPool& pool, AttentionScratch& scratch) {
@@ -418,6 +498,8 @@ void attention(const AttentionArgs& a, const KvView& kv, ThreadPool& pool, Atten
   if (kv.type == KvType::Q4 && (kv.capacity % kKvTile || kv.head_dim_k % 32 || kv.head_dim_v % 32))
     throw Error("attention: a q4 cache needs a capacity and head dims divisible by 32");
   const Job job{a, kv, attention_kernels(), a.n_head / kv.n_head_kv, kv.type == KvType::F32};
+  // f32 caches take llama.cpp's order, unless sparse decoding skips pages.
+  if (kv.type == KvType::F32 && !sparse_applies(a, kv)) return attend_in_reference_order(job, pool);
   scratch.per_thread.resize(std::max<size_t>(scratch.per_thread.size(), pool.size()));
   if (a.n_tokens == 1) decode(job, pool, scratch);
   else prefill(job, pool, scratch);

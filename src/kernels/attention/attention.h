@@ -90,8 +90,10 @@ struct AttentionScratch {
 
 // Every query attends to the keys at positions <= its own (and within the
 // window); those positions must be in the cache. Results do not depend on the
-// thread count. With an f32 cache each q·k is a float dot product, exp is
-// std::exp and each query's softmax sum is accumulated in double.
+// thread count. With an f32 cache (the reference mode) every query is
+// computed in the order of llama.cpp's x86 CPU path without flash attention,
+// which reproduces its logits bit for bit (attention.cpp
+// attend_in_reference_order); not the fast path, except under sparse decoding.
 void attention(const AttentionArgs& a, const KvView& kv, ThreadPool& pool, AttentionScratch& scratch);
 
 }  // namespace edgelm::kernels

@@ -394,8 +394,8 @@ void tile_float(const uint8_t* group, int64_t cols, const void* const* act, floa
 // F32 × F32 in the reference's order (vec_dot_ref.cpp dot_f32, ggml's x86
 // AVX2/FMA build): per row and token kF32Lanes running sums, column k of a
 // whole block feeding sum k mod kF32Lanes by a fused multiply-add; the sums
-// folded in halves down to four, then (0+1)+(2+3); the last columns added
-// one by one. The sums live on the stack: F32 matrices are small in the
+// folded in halves down to four, then (0+1)+(2+3); the last columns' rounded
+// products added one by one. The sums live on the stack: F32 matrices are small in the
 // models edgelm runs (the 2B shapes have none), so clarity wins over speed.
 template <class V, int T>
 void tile_f32_lanes(const uint8_t* group, int64_t cols, const void* const* act, float* out) {
@@ -421,7 +421,7 @@ void tile_f32_lanes(const uint8_t* group, int64_t cols, const void* const* act, 
       for (int l = 0; l < half; ++l) sum[l][t] = V::add(sum[l][t], sum[l + half][t]);
     F total = V::add(V::add(sum[0][t], sum[1][t]), V::add(sum[2][t], sum[3][t]));
     for (int64_t k = whole; k < cols; ++k)
-      total = V::fma(V::template fl_load<GgmlType::F32>(group + k * L.bytes), V::set1(x[t][k]), total);
+      total = V::add(total, V::mul(V::template fl_load<GgmlType::F32>(group + k * L.bytes), V::set1(x[t][k])));
     V::store(out + t * V::kRows, total);
   }
 }

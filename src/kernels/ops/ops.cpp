@@ -240,30 +240,7 @@ float float_of(uint32_t u) {
   return f;
 }
 
-// ggml's vector e^x, one lane: n = round(x / ln 2) by the 1.5·2^23 shifter,
-// b = x - n·ln 2 in two steps, e^b ≈ 1 + j from a degree-5 polynomial, scaled
-// by 2^n through the exponent bits (split in two factors when |n| > 126, and
-// saturated to 0 or inf past |n| > 192).
-float exp_vec_lane(float x) {
-  const float shifter = 0x1.8p23f;
-  const float z = std::fma(x, 0x1.715476p+0f, shifter);
-  const float n = z - shifter;
-  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
-  const uint32_t e = bits_of(z) << 23;
-  const float k = float_of(e + bits_of(1.0f));
-  const float u = b * b;
-  const float j = std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
-                                    std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
-                           u, 0x1.ffffecp-1f * b);
-  if (!(std::fabs(n) > 126.0f)) return std::fma(j, k, k);
-  const uint32_t g = n <= 0.0f ? 0x82000000u : 0u;
-  const float s1 = float_of(g + 0x7f000000u);
-  if (std::fabs(n) > 192.0f) return s1 * s1;
-  const float s2 = float_of(e - g);
-  return std::fma(s2, j, s2) * s1;
-}
-
-float silu_vec_lane(float x) { return x / (1.0f + exp_vec_lane(0.0f - x)); }
+float silu_vec_lane(float x) { return x / (1.0f + exp_vec(0.0f - x)); }
 
 constexpr int kSiluVecWidth = 8;   // ggml AVX2: __m256
 
@@ -288,7 +265,7 @@ __m256 exp_vec_avx2(__m256 x) {
   if (_mm256_testz_ps(big, big)) return normal;
   alignas(32) float in[8], out[8];
   _mm256_store_ps(in, x);
-  for (int i = 0; i < 8; ++i) out[i] = exp_vec_lane(in[i]);   // rare: |x| > 87
+  for (int i = 0; i < 8; ++i) out[i] = exp_vec(in[i]);   // rare: |x| > 87
   return _mm256_load_ps(out);
 }
 
@@ -322,6 +299,29 @@ void silu_row(const float* gate, const float* up, float* out, int n) {
 }
 
 }  // namespace
+
+// ggml's vector e^x, one lane: n = round(x / ln 2) by the 1.5·2^23 shifter,
+// b = x - n·ln 2 in two steps, e^b ≈ 1 + j from a degree-5 polynomial, scaled
+// by 2^n through the exponent bits (split in two factors when |n| > 126, and
+// saturated to 0 or inf past |n| > 192).
+float exp_vec(float x) {
+  const float shifter = 0x1.8p23f;
+  const float z = std::fma(x, 0x1.715476p+0f, shifter);
+  const float n = z - shifter;
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const uint32_t e = bits_of(z) << 23;
+  const float k = float_of(e + bits_of(1.0f));
+  const float u = b * b;
+  const float j = std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                                    std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                           u, 0x1.ffffecp-1f * b);
+  if (!(std::fabs(n) > 126.0f)) return std::fma(j, k, k);
+  const uint32_t g = n <= 0.0f ? 0x82000000u : 0u;
+  const float s1 = float_of(g + 0x7f000000u);
+  if (std::fabs(n) > 192.0f) return s1 * s1;
+  const float s2 = float_of(e - g);
+  return std::fma(s2, j, s2) * s1;
+}
 
 void swiglu(const float* gate, const float* up, float* out, int n) { silu_row(gate, up, out, n); }
 

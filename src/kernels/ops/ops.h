@@ -18,6 +18,11 @@ float softplus(float x);
 // tanh-approximated GELU evaluated through ggml's f16 lookup table.
 float gelu(float x);
 
+// e^x as one lane of ggml's x86 vector exponential (ggml_v_expf: a degree-5
+// polynomial scaled through the exponent bits; within 3e-7 relative of e^x,
+// 0 for -inf). softmax and SiLU use it where llama.cpp's CPU path does.
+float exp_vec(float x);
+
 // out[i] = act(gate[i]) * up[i] (in place allowed) over ONE row of n: SiLU
 // is evaluated as ggml's x86 (AVX2) build does, so the position in the row
 // matters: the first n - n % 8 elements through its vector exponential, the
