@@ -1,7 +1,7 @@
 #include "kernels/ops/ops.h"
 
+#include <bit>
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -229,17 +229,6 @@ void softcap_avx2(float* x, int n, float cap) {
 // go through libm's expf. The references were made there, so edgelm follows
 // the same rule on every ISA (each lane's result depends on that lane alone).
 
-uint32_t bits_of(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-float float_of(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
 float silu_vec_lane(float x) { return x / (1.0f + exp_vec(0.0f - x)); }
 
 constexpr int kSiluVecWidth = 8;   // ggml AVX2: __m256
@@ -309,17 +298,17 @@ float exp_vec(float x) {
   const float z = std::fma(x, 0x1.715476p+0f, shifter);
   const float n = z - shifter;
   const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
-  const uint32_t e = bits_of(z) << 23;
-  const float k = float_of(e + bits_of(1.0f));
+  const uint32_t e = std::bit_cast<uint32_t>(z) << 23;
+  const float k = std::bit_cast<float>(e + std::bit_cast<uint32_t>(1.0f));
   const float u = b * b;
   const float j = std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
                                     std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
                            u, 0x1.ffffecp-1f * b);
   if (!(std::fabs(n) > 126.0f)) return std::fma(j, k, k);
   const uint32_t g = n <= 0.0f ? 0x82000000u : 0u;
-  const float s1 = float_of(g + 0x7f000000u);
+  const float s1 = std::bit_cast<float>(g + 0x7f000000u);
   if (std::fabs(n) > 192.0f) return s1 * s1;
-  const float s2 = float_of(e - g);
+  const float s2 = std::bit_cast<float>(e - g);
   return std::fma(s2, j, s2) * s1;
 }
 
